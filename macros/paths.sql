@@ -1,0 +1,44 @@
+{# Every category builds into its own schema, so one warehouse holds them side by side: sample.items, Video_Games.items #}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+  {{ var('category') }}
+{%- endmacro %}
+
+{# The category names a folder under data/: letters, digits and underscore only, so no path can escape it #}
+{% macro category() -%}
+  {%- set cat = var('category') | string -%}
+  {%- if not modules.re.fullmatch('[A-Za-z0-9_]+', cat) -%}
+    {{ exceptions.raise_compiler_error("invalid category " ~ (cat | tojson) ~ ": use letters, digits and underscore only (e.g. Video_Games)") }}
+  {%- endif -%}
+  {{ return(cat) }}
+{%- endmacro %}
+
+{% macro raw_path(kind) -%}
+  {%- set cat = category() -%}
+  {%- if kind == 'meta' -%}{{ var('raw_dir') }}/{{ cat }}/meta_{{ cat }}.jsonl.gz
+  {%- elif kind == 'interactions' -%}{{ var('raw_dir') }}/{{ cat }}/{{ cat }}.train.csv.gz
+  {%- else -%}{{ exceptions.raise_compiler_error("unknown raw file kind " ~ kind) }}{%- endif -%}
+{%- endmacro %}
+
+{% macro out_path(name) -%}
+  {{ var('out_dir') }}/{{ category() }}/{{ name }}
+{%- endmacro %}
+
+{# Run once before any model: a bad category or missing raw files stop the build with a message that says what to do #}
+{% macro validate_category() -%}
+  {%- set cat = category() -%}
+  {%- set hint = "python -m python_jobs download --category " ~ cat -%}
+  select
+    require_file('{{ raw_path("meta") }}', '{{ hint }}'),
+    require_file('{{ raw_path("interactions") }}', '{{ hint }}'),
+    ensure_dir('{{ var("out_dir") }}/{{ cat }}')
+{%- endmacro %}
+
+{# Marts are warehouse tables (queryable from any directory) and are also written out as parquet #}
+{% macro export_parquet() -%}
+  copy (select * from {{ this }}) to '{{ out_path(this.identifier ~ ".parquet") }}' (format parquet, compression zstd)
+{%- endmacro %}
+
+{# Stop the build when a model that must not be empty is empty #}
+{% macro fail_if_empty(message) -%}
+  select case when (select count(*) from {{ this }}) = 0 then error('{{ this.identifier }} is empty: {{ message }}') end
+{%- endmacro %}

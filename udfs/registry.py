@@ -1,0 +1,14 @@
+"""Registers the UDFs on a DuckDB connection (used by the dbt plugin and by tests)."""
+
+from __future__ import annotations
+
+import duckdb
+from duckdb.sqltypes import VARCHAR
+
+from udfs import functions
+
+
+def register_all(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.create_function("ensure_dir", functions.ensure_dir, [VARCHAR], VARCHAR, side_effects=True)
+    conn.create_function("require_file", functions.require_file, [VARCHAR, VARCHAR], VARCHAR, side_effects=True)
+    conn.create_function("strip_tags", functions.strip_tags, [VARCHAR], VARCHAR, null_handling="special")
