@@ -1,0 +1,71 @@
+-- One row per interaction line of <category>.train.csv.gz: typed fields, or a reject_reason.
+-- Layout: user_id,parent_asin,rating,timestamp,history (history = earlier parent_asins, space-separated).
+{% set expected_header = 'user_id,parent_asin,rating,timestamp,history' %}
+
+with lines as (
+    select line_number, line, unreadable_reason
+    from {{ ref('stg_interaction_lines') }}
+),
+
+header_check as (
+    select case when trim(line, E' \r') <> '{{ expected_header }}'
+                then error('{{ raw_path("interactions") }}: the first line must be the header "{{ expected_header }}", found: ' || left(line, 200))
+           end as header_ok
+    from lines
+    where line_number = 1
+),
+
+fields as (
+    select
+        line_number,
+        line,
+        unreadable_reason,
+        string_split(rtrim(line, E'\r'), ',') as parts
+    from lines, header_check
+    where line_number > 1
+),
+
+typed as (
+    select
+        line_number,
+        line,
+        unreadable_reason,
+        len(parts) as n_fields,
+        trim(parts[1]) as user_id,
+        trim(parts[2]) as parent_asin,
+        try_cast(parts[3] as double) as rating,
+        parts[3] as rating_text,
+        try_cast(parts[4] as bigint) as timestamp_ms,
+        parts[4] as timestamp_text,
+        trim(parts[5]) as history
+    from fields
+),
+
+checked as (
+    select
+        *,
+        case
+            when unreadable_reason is not null then unreadable_reason
+            when trim(coalesce(line, ''), E' \r') = '' then 'empty_line'
+            when n_fields <> 5 then 'wrong_field_count: expected 5, found ' || n_fields
+            when user_id = '' then 'missing_field: user_id'
+            when parent_asin = '' then 'missing_field: parent_asin'
+            when rating is null and trim(rating_text) <> '' then 'wrong_type: rating'
+            when timestamp_ms is null then 'wrong_type: timestamp'
+        end as reject_reason
+    from typed
+)
+
+select
+    line_number,
+    reject_reason,
+    user_id,
+    parent_asin,
+    rating,
+    timestamp_ms,
+    history,
+    -- number of items in the history, counted without splitting it (only each user's kept row is split later)
+    case when coalesce(history, '') = '' then 0
+         else len(history) - len(replace(history, ' ', '')) + 1 end as history_length,
+    case when reject_reason is not null then left(line, 2000) end as raw_line
+from checked
