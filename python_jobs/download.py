@@ -174,8 +174,11 @@ def is_retryable(exc: BaseException) -> bool:
         return exc.code in _RETRY_STATUS or exc.code >= 500
     if isinstance(exc, SizeMismatch):
         return exc.got < exc.expected  # cut short: the next try resumes; too long: the server is wrong
-    if isinstance(exc, URLError) and isinstance(exc.reason, ssl.SSLCertVerificationError):
+    reason = exc.reason if isinstance(exc, URLError) else exc
+    if isinstance(reason, ssl.SSLCertVerificationError):
         return False  # a certificate problem will not fix itself
+    if isinstance(reason, socket.gaierror) and reason.errno == socket.EAI_NONAME:
+        return False  # the name does not exist (or no DNS at all: offline); EAI_AGAIN stays retryable
     return describe_connection_failure(exc) is not None
 
 
@@ -252,7 +255,8 @@ def _verify_gzip_stream(url: str, path: Path) -> None:
             while f.read(CHUNK_BYTES):
                 pass
     except (EOFError, OSError, zlib.error) as exc:
-        raise DownloadError(f"{url}: the server gave no size and the gzip data is incomplete or corrupt ({exc})")
+        message = f"{url}: the server gave no size and the gzip data is incomplete or corrupt ({exc})"
+        raise DownloadError(message) from exc
 
 
 def _get_into_part(url: str, part: Path, *, expected: int | None, timeout: float, progress: bool) -> int | None:
@@ -406,12 +410,15 @@ def download_file(
     ).path
 
 
-def manual_placement_hint(urls: dict[str, str], dests: dict[str, Path], category: str) -> str:
+def manual_placement_hint(
+    urls: dict[str, str], dests: dict[str, Path], category: str, raw_dir: Path = Path("data/raw")
+) -> str:
     lines = ["To work without this command, fetch these files on a connected machine and place them, still gzipped:"]
     for kind in urls:
         lines.append(f"  {dests[kind]}")
         lines.append(f"      <- {urls[kind]}")
-    lines.append(f"then run: dbt build --vars '{{category: {category}}}'")
+    extra = "" if Path(raw_dir) == Path("data/raw") else f", raw_dir: '{raw_dir}'"
+    lines.append(f"then run: dbt build --vars '{{category: {category}{extra}}}'")
     return "\n".join(lines)
 
 
@@ -470,7 +477,7 @@ def download(category: str, raw_dir: Path, base_url: str, only: tuple[str, ...],
                                 force=force)
         except ServerUnreachable as exc:
             # the same host serves every file: no point trying the others
-            raise click.ClickException(f"{exc}\n{manual_placement_hint(urls, dests, category)}") from None
+            raise click.ClickException(f"{exc}\n{manual_placement_hint(urls, dests, category, raw_dir)}") from None
         except DownloadError as exc:
             failures.append(f"{kind}: {exc}")
             click.echo(f"{kind:<8} FAILED  {exc}", err=True)

@@ -377,3 +377,15 @@ def test_cli_rejects_invalid_category(tmp_path: Path) -> None:
     assert res.exit_code == 2
     assert "invalid category" in res.output
     assert not any(tmp_path.iterdir())
+
+
+def test_retry_classification() -> None:
+    from urllib.error import HTTPError, URLError
+
+    assert not dl.is_retryable(URLError(socket.gaierror(socket.EAI_NONAME, "unknown name")))  # offline: fail fast
+    assert dl.is_retryable(URLError(socket.gaierror(socket.EAI_AGAIN, "try again")))
+    assert dl.is_retryable(URLError(ConnectionRefusedError()))
+    assert dl.is_retryable(TimeoutError())
+    assert dl.is_retryable(HTTPError("http://x", 503, "unavailable", None, None))  # type: ignore[arg-type]
+    assert not dl.is_retryable(HTTPError("http://x", 404, "not found", None, None))  # type: ignore[arg-type]
+    assert not dl.is_retryable(dl.NotGzip("http://x", "text/html", b"<html>"))

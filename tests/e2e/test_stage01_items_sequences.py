@@ -1,0 +1,197 @@
+"""End-to-end: notebook 01 as dbt models, checked against a plain-Python reading of the seed's rules."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from tests.dbt_helpers import REPO, SHARED_DATA, DbtProject, failure_messages
+
+pytestmark = pytest.mark.e2e
+STAGE_01 = ("--select", "tag:stage_01")
+
+
+def reference_notebook_01(raw_dir: Path, category: str, min_title=20, min_desc=100, min_len=3, max_len=100):
+    """The seed's notebook 01, written plainly: returns ({parent_asin}, {user_id: sequence})."""
+    items: set[str] = set()
+    seen: set[str] = set()
+    with gzip.open(raw_dir / category / f"meta_{category}.jsonl.gz", "rt", encoding="utf-8", errors="strict") as f:
+        for line in f:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            asin = record.get("parent_asin")
+            if not isinstance(asin, str) or asin in seen:
+                continue
+            seen.add(asin)
+            title = record.get("title") or ""
+            if len(title) > min_title and len(" ".join(record.get("description") or [])) > min_desc:
+                items.add(asin)
+    best: dict[str, tuple] = {}
+    with gzip.open(raw_dir / category / f"{category}.train.csv.gz", "rt", encoding="utf-8") as f:
+        for n, row in enumerate(csv.DictReader(f)):
+            history = (row["history"] or "").split()
+            key = (len(history), int(row["timestamp"]), _desc(row["parent_asin"]), -n)
+            if row["user_id"] not in best or key > best[row["user_id"]][0]:
+                best[row["user_id"]] = (key, history + [row["parent_asin"]])
+    sequences = {}
+    for user, (_, full) in best.items():
+        kept = [item for item in full if item in items]
+        if len(kept) >= min_len:
+            sequences[user] = kept[-max_len:]
+    return items, sequences
+
+
+def _desc(s: str) -> tuple:
+    # smaller parent_asin wins a tie, so invert it for a max() comparison
+    return tuple(-ord(c) for c in s) + (0,)
+
+
+@pytest.fixture(scope="module")
+def sample_build(tmp_path_factory) -> DbtProject:
+    project = DbtProject(tmp_path_factory.mktemp("stage01_sample"), vars={"category": "sample"})
+    project.build(*STAGE_01)
+    return project
+
+
+def test_bundled_sample_builds_items_and_sequences_parquet(sample_build: DbtProject):
+    out = sample_build.out_dir / "sample"
+    for name in ["items", "sequences", "rejects", "step_counts", "sequence_length_stats", "sequence_length_distribution"]:
+        assert (out / f"{name}.parquet").is_file(), name
+    items = pq.read_table(out / "items.parquet")
+    sequences = pq.read_table(out / "sequences.parquet")
+    assert items.num_rows > 1000 and sequences.num_rows > 1000
+    assert items.column("parent_asin").to_pylist() == sorted(items.column("parent_asin").to_pylist())
+    item_set = set(items.column("parent_asin").to_pylist())
+    for seq, length in zip(sequences.column("sequence").to_pylist(), sequences.column("sequence_length").to_pylist()):
+        assert 3 <= length == len(seq) <= 100
+        assert set(seq) <= item_set
+
+
+def test_bundled_sample_matches_reference(sample_build: DbtProject):
+    items, sequences = reference_notebook_01(REPO / "data" / "raw", "sample")
+    assert {r[0] for r in sample_build.query("select parent_asin from sample.items")} == items
+    assert dict(sample_build.query("select user_id, sequence from sample.sequences")) == sequences
+
+
+def test_rejects_reconcile_with_lines_read(sample_build: DbtProject):
+    (meta_read,), = sample_build.query("select rows_out from sample.step_counts where stage='items' and step_order=1")
+    (meta_valid,), = sample_build.query("select rows_out from sample.step_counts where stage='items' and step_order=2")
+    (meta_rejects,), = sample_build.query(
+        "select count(*) from sample.rejects where source='meta' and not starts_with(reason, 'duplicate')")
+    assert meta_read == meta_valid + meta_rejects
+    with gzip.open(REPO / "data/raw/sample/meta_sample.jsonl.gz", "rb") as f:
+        assert meta_read == sum(1 for _ in f)
+
+
+def test_outputs_queryable_from_any_directory_and_by_the_duckdb_cli(sample_build: DbtProject, tmp_path, monkeypatch):
+    import duckdb
+
+    monkeypatch.chdir(tmp_path)
+    with duckdb.connect(str(sample_build.warehouse), read_only=True) as con:
+        n_items, = con.sql("select count(*) from sample.items").fetchone()
+        n_seq, = con.sql("select count(*) from sample.sequences").fetchone()
+    assert n_items > 0 and n_seq > 0
+    cli = subprocess.run([str(Path(sys.executable).with_name("duckdb")), "-readonly", "-csv", "-noheader",
+                          str(sample_build.warehouse), "-c", "select count(*) from sample.items"],
+                         capture_output=True, text=True, check=True)
+    assert int(cli.stdout.strip()) == n_items
+
+
+def test_step_counts_match_notebook_printout_shape(sample_build: DbtProject):
+    rows = sample_build.query("select stage, step_order, rows_out, rows_removed from sample.step_counts order by all")
+    by_stage: dict[str, list] = {}
+    for stage, _, rows_out, removed in rows:
+        by_stage.setdefault(stage, []).append((rows_out, removed))
+    for stage, steps in by_stage.items():
+        counts = [c for c, _ in steps]
+        assert counts == sorted(counts, reverse=True), f"{stage} counts must not grow: {counts}"
+        assert all(removed == prev - cur for (prev, _), (cur, removed) in zip(steps, steps[1:]))
+    (n,), = sample_build.query("select sum(sequences) from sample.sequence_length_distribution")
+    (m,), = sample_build.query("select count(*) from sample.sequences")
+    assert n == m
+
+
+@pytest.mark.parametrize("category", ["Industrial", "Amazon2023Sample"])
+def test_real_amazon_rows_match_reference(category: str, tmp_path):
+    if not (SHARED_DATA / category).is_dir():
+        pytest.skip(f"{SHARED_DATA / category} not present")
+    project = DbtProject(tmp_path, vars={"category": category, "raw_dir": str(SHARED_DATA)})
+    project.build(*STAGE_01)
+    items, sequences = reference_notebook_01(SHARED_DATA, category)
+    assert {r[0] for r in project.query(f"select parent_asin from {category}.items")} == items
+    assert dict(project.query(f"select user_id, sequence from {category}.sequences")) == sequences
+    assert project.query(f"select count(*) from {category}.rejects") == [(0,)]
+
+
+def _write_category(raw: Path, category: str, meta: bytes, interactions: bytes) -> None:
+    (raw / category).mkdir(parents=True)
+    with gzip.open(raw / category / f"meta_{category}.jsonl.gz", "wb") as f:
+        f.write(meta)
+    with gzip.open(raw / category / f"{category}.train.csv.gz", "wb") as f:
+        f.write(interactions)
+
+
+def _meta_line(asin: str, **override) -> bytes:
+    record = {"main_category": "Video Games", "title": "A sufficiently long product title", "average_rating": 4.5,
+              "rating_number": 3, "features": ["fast"], "description": ["d" * 120], "price": "$1.00", "images": [],
+              "videos": [], "store": "S", "categories": ["Video Games"], "details": {"k": 1}, "parent_asin": asin,
+              "bought_together": None}
+    record.update(override)
+    return json.dumps(record).encode()
+
+
+def test_bad_lines_are_kept_with_reasons_not_dropped(tmp_path):
+    raw = tmp_path / "raw"
+    meta = b"\n".join([
+        _meta_line("A1"), b'{"title": broken', _meta_line("A2").replace(b"title", b"ti\xfftle", 1),
+        json.dumps({"title": "no asin here at all"}).encode(), _meta_line("A3", features="not a list"),
+        _meta_line("A1"), _meta_line("A4"), b"[1, 2]", _meta_line("A5", title=123), _meta_line("A6"),
+    ]) + b"\n"
+    interactions = "\n".join([
+        "user_id,parent_asin,rating,timestamp,history", "U1,A1,5.0,1000,", "U1,A4,5.0,1001,A1",
+        "U1,A6,4.0,1002,A1 A4", "U2,A1,x,1000,", "U2,A4,5.0,soon,A1", "U2,A4", "U3,A1,5.0,1,,extra",
+    ]).encode() + b"\n"
+    _write_category(raw, "messy", meta, interactions)
+    project = DbtProject(tmp_path, vars={"category": "messy", "raw_dir": str(raw)})
+    project.build(*STAGE_01)
+    rejects = project.query("select source, line_number, split_part(reason, ':', 1) from messy.rejects order by all")
+    assert rejects == [
+        ("interactions", 5, "wrong_type"), ("interactions", 6, "wrong_type"),
+        ("interactions", 7, "wrong_field_count"), ("interactions", 8, "wrong_field_count"),
+        ("meta", 2, "invalid_json"), ("meta", 3, "invalid encoding"), ("meta", 4, "missing_field"),
+        ("meta", 5, "wrong_type"), ("meta", 6, "duplicate_parent_asin"), ("meta", 8, "not_a_json_object"),
+        ("meta", 9, "wrong_type"),
+    ]
+    assert project.query("select parent_asin from messy.items order by 1") == [("A1",), ("A4",), ("A6",)]
+    assert project.query("select user_id, sequence from messy.sequences") == [("U1", ["A1", "A4", "A6"])]
+
+
+@pytest.mark.parametrize("category", ["../etc", "a b", "Video-Games"])
+def test_invalid_category_is_rejected(category: str, tmp_path):
+    result = DbtProject(tmp_path, vars={"category": category}).invoke("build", *STAGE_01)
+    assert not result.success
+    assert "invalid category" in failure_messages(result)
+
+
+def test_missing_raw_files_name_the_download_command(tmp_path):
+    result = DbtProject(tmp_path, vars={"category": "Not_Downloaded", "raw_dir": str(tmp_path)}).invoke("build", *STAGE_01)
+    assert not result.success
+    assert "python -m python_jobs download --category Not_Downloaded" in failure_messages(result)
+
+
+def test_empty_input_is_a_clear_error(tmp_path):
+    raw = tmp_path / "raw"
+    _write_category(raw, "hollow", b"", b"user_id,parent_asin,rating,timestamp,history\n")
+    result = DbtProject(tmp_path, vars={"category": "hollow", "raw_dir": str(raw)}).invoke("build", *STAGE_01)
+    assert not result.success
+    assert "empty" in failure_messages(result)

@@ -1,0 +1,298 @@
+"""A local stand-in for the Gemini API, good enough for the real google-genai SDK.
+
+Serves on 127.0.0.1 (never anything else):
+  POST /{version}/models/{model}:generateContent        one answer
+  POST /{version}/models/{model}:batchGenerateContent   a Batch API job with inlined requests
+  GET  /{version}/batches/{id}                          the job's state and, once done, its answers
+
+Answers imitate the three enrichment tasks from the tags in our prompts (<description>, <title>,
+<title id=..>, <product>), deterministically, so tests can check what was stored. Faults are scripted:
+`fail_next` applies to the next requests whatever they are; `faults[marker]` applies to requests whose
+prompt contains `marker` (stable under concurrency). A fault is an HTTP status (429, 503, 400, 401, ...)
+or one of: "timeout" (answer after `slow_s`), "malformed_json", "no_tags", "too_long", "empty",
+"extra_keys", "drop_one" (batched titles: leave one out), "ok".
+
+Run standalone (used by the benchmark and the kill/resume test):
+  python -m tests.fakes.gemini_server --latency 0.2      # prints "READY http://127.0.0.1:PORT"
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import itertools
+import json
+import re
+import sys
+import threading
+import time
+from collections import Counter, deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+
+_TAG = re.compile(r"<[^<>]*>")
+_PLATFORMS = [("PS5", r"\bps5\b|playstation 5"), ("PlayStation 4", r"\bps4\b|playstation 4"),
+              ("Xbox One", r"xbox one"), ("Nintendo Switch", r"\bswitch\b"), ("PC", r"\bpc\b|windows")]
+
+Responder = Callable[[str, dict], str]
+
+
+def _between(text: str, tag: str) -> str | None:
+    m = re.search(rf"<{tag}>(.*?)</{tag}>", text, re.S)
+    return m.group(1) if m else None
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\s+", " ", _TAG.sub(" ", html.unescape(text))).strip()
+
+
+def default_answer(prompt: str, fault: str | None = None) -> str:
+    """The model's text for one prompt: a plausible, deterministic cleaning of the input."""
+    batch = re.findall(r'<title id="(\d+)">(.*?)</title>', prompt, re.S)
+    if batch:
+        if fault == "drop_one":
+            batch = batch[1:]
+        parts = []
+        for ident, title in batch:
+            clean = _plain(title)[:200] or "Untitled"
+            if fault == "too_long":
+                clean = (clean + " ") * 30
+            parts.append(f'<clean_title id="{ident}">{clean}</clean_title>')
+        return "\n".join(parts) if fault != "no_tags" else "Here are your titles."
+    product = _between(prompt, "product")
+    if product is not None:
+        if fault == "malformed_json":
+            return '{"product_type": "Game", "platform": ["PS4"'
+        low = product.lower()
+        platforms = [name for name, pat in _PLATFORMS if re.search(pat, low)]
+        answer: dict[str, Any] = {
+            "product_type": "Accessory" if re.search(r"controller|headset|cable|charger", low) else "Game",
+            "platform": platforms,
+            "genre": ["Action"] if "action" in low else [],
+            "hardware_type": "Controller" if "controller" in low else None,
+            "brand": (re.search(r"Store: (\S+)", product) or re.search(r"^Title: (\S+)", product, re.M)
+                      or [None, None])[1],
+            "multiplayer": "Online Multiplayer" if "online" in low else None,
+            "franchise": None,
+        }
+        if fault == "extra_keys":
+            answer.update({"platform": "PS4, Playstation4", "franchise": "null", "rating_guess": 5,
+                           "sub_franchise": "x"})
+        return json.dumps(answer)
+    title = _between(prompt, "title")
+    if title is not None:
+        clean = _plain(title)[:200] or "Untitled"
+        if fault == "too_long":
+            clean = "Very Long Title " * 20
+        return "I cleaned it: " + clean if fault == "no_tags" else f"<clean_title>{clean}</clean_title>"
+    desc = _between(prompt, "description")
+    if desc is not None:
+        words = _plain(desc).split()[:150]
+        clean = " ".join(words) or "No description."
+        if fault == "too_long":
+            clean = " ".join(["word"] * 260)
+        return clean if fault == "no_tags" else f"<clean_description>{clean}</clean_description>"
+    return "echo: " + prompt[:200]
+
+
+class FakeGemini:
+    """Start with `with FakeGemini(latency_s=...) as fake:`; point the SDK at `fake.base_url`."""
+
+    def __init__(self, latency_s: float = 0.0, slow_s: float = 2.0, responder: Responder | None = None,
+                 batch_polls_before_done: int = 1, batch_final_state: str = "BATCH_STATE_SUCCEEDED") -> None:
+        self.latency_s = latency_s
+        self.slow_s = slow_s
+        self.responder = responder
+        self.batch_polls_before_done = batch_polls_before_done
+        self.batch_final_state = batch_final_state
+        self.fail_next: deque[Any] = deque()
+        self.faults: dict[str, deque[Any]] = {}
+        self.calls: Counter[str] = Counter()        # generate / batch_create / batch_get / fault:<kind>
+        self.prompts: list[str] = []                # every generateContent prompt, in arrival order
+        self.bodies: list[dict] = []                # every generateContent request body
+        self.api_keys: set[str] = set()             # what arrived in x-goog-api-key
+        self.batches: dict[str, dict] = {}
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # ---- scripting -------------------------------------------------------------------------------------------
+    def add_fault(self, marker: str, *faults: Any) -> None:
+        with self._lock:
+            self.faults.setdefault(marker, deque()).extend(faults)
+
+    def _take_fault(self, prompt: str) -> Any:
+        with self._lock:
+            if self.fail_next:
+                return self.fail_next.popleft()
+            for marker, queue in self.faults.items():
+                if queue and marker in prompt:
+                    return queue.popleft()
+        return None
+
+    def reset_counts(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self.prompts.clear()
+            self.bodies.clear()
+
+    # ---- answers ---------------------------------------------------------------------------------------------
+    def answer(self, body: dict, fault: Any = None) -> tuple[int, dict, float]:
+        """(http status, json body, extra delay) for one generateContent request."""
+        prompt = "".join(p.get("text", "") for c in body.get("contents", []) for p in c.get("parts", []))
+        with self._lock:
+            self.prompts.append(prompt)
+            self.bodies.append(body)
+        if isinstance(fault, int) and fault != 200:
+            status = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
+                      429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}.get(fault, "UNKNOWN")
+            return fault, {"error": {"code": fault, "message": f"fake {status}", "status": status}}, 0.0
+        delay = self.slow_s if fault == "timeout" else 0.0
+        if fault == "empty":
+            return 200, {"candidates": [{"finishReason": "SAFETY", "content": {"role": "model", "parts": []}}]}, 0.0
+        text = self.responder(prompt, body) if self.responder else default_answer(prompt, fault)
+        return 200, {
+            "candidates": [{"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}],
+            "usageMetadata": {"promptTokenCount": len(prompt) // 4, "candidatesTokenCount": len(text) // 4,
+                              "totalTokenCount": (len(prompt) + len(text)) // 4},
+            "modelVersion": "fake",
+        }, delay
+
+    def _batch_create(self, model: str, body: dict) -> dict:
+        requests = body.get("batch", {}).get("inputConfig", {}).get("requests", {}).get("requests", [])
+        ident = f"batches/fake{next(self._ids)}"
+        responses = []
+        for item in requests:
+            prompt = "".join(p.get("text", "") for c in item["request"].get("contents", [])
+                             for p in c.get("parts", []))
+            fault = self._take_fault(prompt)
+            status, payload, _ = self.answer(item["request"], fault)
+            entry: dict[str, Any] = {"metadata": item.get("metadata", {})}
+            if status == 200:
+                entry["response"] = payload
+            else:
+                entry["error"] = {"code": payload["error"]["code"], "message": payload["error"]["message"]}
+            responses.append(entry)
+        with self._lock:
+            self.batches[ident] = {"model": model, "polls": 0, "responses": responses,
+                                   "display": body.get("batch", {}).get("displayName")}
+        return self._batch_view(ident)
+
+    def _batch_view(self, ident: str) -> dict:
+        job = self.batches[ident]
+        done = job["polls"] > self.batch_polls_before_done
+        meta: dict[str, Any] = {
+            "@type": "type.googleapis.com/google.ai.generativelanguage.v1beta.GenerateContentBatch",
+            "model": job["model"], "displayName": job["display"],
+            "state": self.batch_final_state if done else "BATCH_STATE_RUNNING",
+            "createTime": "2026-11-25T00:00:00Z",
+        }
+        if done and self.batch_final_state == "BATCH_STATE_SUCCEEDED":
+            meta["output"] = {"inlinedResponses": {"inlinedResponses": job["responses"]}}
+        return {"name": ident, "metadata": meta, "done": done}
+
+    # ---- server ----------------------------------------------------------------------------------------------
+    def start(self) -> "FakeGemini":
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"   # keep-alive, like the real endpoint
+
+            def log_message(self, *args: Any) -> None:   # quiet
+                pass
+
+            def _send(self, status: int, payload: dict) -> None:
+                data = json.dumps(payload).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):   # the client gave up (timeout test)
+                    pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+                key = self.headers.get("x-goog-api-key")
+                if key:
+                    with fake._lock:
+                        fake.api_keys.add(key)
+                m = re.fullmatch(r"/[^/]+/models/([^/:]+):(\w+)", self.path.split("?")[0])
+                if not m:
+                    return self._send(404, {"error": {"code": 404, "message": "no route", "status": "NOT_FOUND"}})
+                model, method = m.groups()
+                if method == "batchGenerateContent":
+                    with fake._lock:
+                        fake.calls["batch_create"] += 1
+                    return self._send(200, fake._batch_create(model, body))
+                if method != "generateContent":
+                    return self._send(404, {"error": {"code": 404, "message": method, "status": "NOT_FOUND"}})
+                prompt = "".join(p.get("text", "") for c in body.get("contents", []) for p in c.get("parts", []))
+                fault = fake._take_fault(prompt)
+                with fake._lock:
+                    fake.calls["generate"] += 1
+                    if fault is not None:
+                        fake.calls[f"fault:{fault}"] += 1
+                status, payload, delay = fake.answer(body, fault)
+                if fake.latency_s or delay:
+                    time.sleep(fake.latency_s + delay)
+                self._send(status, payload)
+
+            def do_GET(self) -> None:
+                m = re.fullmatch(r"/[^/]+/(batches/[^/?]+)", self.path.split("?")[0])
+                if not m or m.group(1) not in fake.batches:
+                    return self._send(404, {"error": {"code": 404, "message": "no batch", "status": "NOT_FOUND"}})
+                with fake._lock:
+                    fake.calls["batch_get"] += 1
+                    fake.batches[m.group(1)]["polls"] += 1
+                self._send(200, fake._batch_view(m.group(1)))
+
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 256   # the default 5 drops bursts of concurrent async calls
+            daemon_threads = True
+
+        self._server = Server(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return self._server.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> "FakeGemini":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Fake Gemini API on 127.0.0.1 (for tests and benchmarks).")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every generateContent call")
+    args = parser.parse_args(argv)
+    fake = FakeGemini(latency_s=args.latency).start()
+    print(f"READY {fake.base_url}", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        fake.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
