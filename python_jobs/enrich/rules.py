@@ -196,7 +196,7 @@ def _segments(text: str) -> list[str]:
     """Lines and bullet items as separate pieces of prose."""
     pieces = []
     for piece in _BULLET_SPLIT.split(text):
-        piece = piece.strip(" \t-*:;,|")
+        piece = piece.strip(" \t-*;,|")
         if piece:
             pieces.append(piece)
     return pieces

@@ -54,7 +54,7 @@ class Catalogue:
     subgenre: np.ndarray  # int16
     franchise: np.ndarray  # int32, -1 when none
     installment: np.ndarray  # int16, index into the franchise's installments, -1 when none
-    edition: np.ndarray  # int8, vocab.EDITIONS index
+    edition: np.ndarray  # int16: vocab.EDITIONS index for games, vocab.COLORS index for goods
     maker: np.ndarray  # int32: publisher index for games/digital/merch, brand index otherwise
     year: np.ndarray  # int16
     related: np.ndarray  # int32: the game a DLC or bundle belongs to, -1 otherwise
@@ -65,6 +65,7 @@ class Catalogue:
     in_meta: np.ndarray  # bool
     interacted: np.ndarray  # bool: in the sequence universe
     popularity: np.ndarray  # float64, 0 outside the universe
+    quality: np.ndarray  # float64, the item's true mean rating (drives average_rating and user ratings)
     asin: list[str]
     meta_order: np.ndarray  # int64: item index of each clean meta row, in file order
     spare_asins: list[str]  # unused ASINs for injected bad lines
@@ -371,8 +372,7 @@ def build_catalogue(cfg: SampleConfig) -> Catalogue:
                   franchise=game_cols["franchise"][gi], installment=game_cols["installment"][gi],
                   maker=game_cols["maker"][gi], year=game_cols["year"][gi], related=gi, edition=0)
     n_rest = n_dig - min(len(digital_games), int(n_dig * 0.6))
-    plat = rng.choice(len(V.PLATFORMS), size=n_rest, p=_platform_weights((V.UNIVERSAL, V.PLATFORMS.index(
-        next(p for p in V.PLATFORMS if p.key == "GENESIS")))))
+    plat = rng.choice(len(V.PLATFORMS), size=n_rest, p=_platform_weights((V.UNIVERSAL, V.GENESIS)))
     items.extend(n_rest, kind=V.DIGITAL, sub=rng.choice([3, 4, 4, 5], size=n_rest), platform=plat,
                  maker=rng.integers(0, n_pub, n_rest), year=_years(rng, plat),
                  edition=rng.integers(0, len(V.COLORS), n_rest))
@@ -383,6 +383,9 @@ def build_catalogue(cfg: SampleConfig) -> Catalogue:
     games_by_platform = {p: np.flatnonzero((kind_arr == V.GAME) & (plat_arr == p)) for p in range(len(V.PLATFORMS))}
     n_bun = quota[V.BUNDLE]
     w = np.array([V.PLATFORMS[i].weight if len(games_by_platform[i]) else 0.0 for i in consoles])
+    if w.sum() == 0:  # a tiny world without console games has no bundles
+        n_bun = 0
+        w = np.ones(len(consoles))
     plat = np.array(consoles)[rng.choice(len(consoles), size=n_bun, p=w / w.sum())]
     related = np.array([games_by_platform[p][rng.integers(0, len(games_by_platform[p]))] for p in plat.tolist()],
                        dtype=np.int64) if n_bun else np.zeros(0, dtype=np.int64)
@@ -409,7 +412,7 @@ def build_catalogue(cfg: SampleConfig) -> Catalogue:
                  edition=rng.integers(0, len(V.COLORS), n_p))
 
     # -- other gaming-adjacent goods
-    n_o = n_total - len(items)
+    n_o = max(0, n_total - len(items))
     items.extend(n_o, kind=V.OTHER, sub=rng.integers(0, len(V.OTHER_FORMS), n_o),
                  platform=np.full(n_o, V.UNIVERSAL), maker=rng.integers(0, n_brand, n_o),
                  year=rng.integers(2012, LAST_YEAR + 1, n_o), edition=rng.integers(0, len(V.COLORS), n_o))
@@ -456,6 +459,8 @@ def build_catalogue(cfg: SampleConfig) -> Catalogue:
     popularity = np.zeros(n)
     popularity[uni] = 1.0 / (ranks + 10.0) ** 0.85
 
+    quality = np.clip(rng.normal(4.25, 0.45, n), 1.5, 5.0)
+
     n_spare = cfg.bad_lines + 8
     asins = make_asins(rng, n + n_spare)
     meta_order = rng.permutation(meta_idx)
@@ -468,6 +473,6 @@ def build_catalogue(cfg: SampleConfig) -> Catalogue:
         edition=cols["edition"].astype(np.int16), maker=cols["maker"].astype(np.int32),
         year=cols["year"].astype(np.int16), related=cols["related"].astype(np.int32),
         name_a=cols["name_a"], name_b=cols["name_b"], name_form=cols["name_form"],
-        fail_mode=fail_mode, in_meta=in_meta, interacted=interacted, popularity=popularity,
+        fail_mode=fail_mode, in_meta=in_meta, interacted=interacted, popularity=popularity, quality=quality,
         asin=asins[:n], meta_order=meta_order.astype(np.int64), spare_asins=asins[n:],
     )

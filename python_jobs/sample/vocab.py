@@ -67,6 +67,7 @@ PLATFORMS: tuple[Platform, ...] = (
              "online store", "controller"),
 )
 UNIVERSAL = len(PLATFORMS) - 1
+GENESIS = next(i for i, p in enumerate(PLATFORMS) if p.key == "GENESIS")
 
 
 @dataclass(frozen=True)

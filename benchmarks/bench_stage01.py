@@ -1,0 +1,68 @@
+"""Benchmark stage 1 (notebook 01): the dbt stage vs a polars and a plain DuckDB implementation.
+
+Generates full-scale data (137,269 meta rows, 736,827 interactions) with the project's own generator if it is
+not there, then runs each implementation in its own process under /usr/bin/time (wall time, peak RSS).
+
+    python benchmarks/bench_stage01.py [--preset full|10x] [--raw-dir /tmp/bench_raw] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def timed(command: list[str], env: dict | None = None) -> tuple[float, float]:
+    """Wall seconds and peak RSS (GB) of one command run to completion."""
+    with tempfile.NamedTemporaryFile("r") as stats:
+        subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", stats.name, *command], cwd=REPO, check=True,
+                       env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL)
+        wall, rss_kb = stats.read().split()
+    return float(wall), int(rss_kb) / 1024 / 1024
+
+
+@click.command()
+@click.option("--preset", type=click.Choice(["full", "10x"]), default="full", show_default=True,
+              help="Generator preset to benchmark on.")
+@click.option("--raw-dir", type=click.Path(path_type=Path), default=Path("/tmp/bench_raw"), show_default=True,
+              help="Where the generated raw files live (generated when missing).")
+@click.option("--repeat", type=int, default=3, show_default=True, help="Runs per implementation (best is reported).")
+@click.option("--skip", multiple=True, type=click.Choice(["dbt", "polars", "duckdb"]), help="Implementations to skip.")
+def main(preset: str, raw_dir: Path, repeat: int, skip: tuple[str, ...]) -> None:
+    category = f"bench_{preset.replace('10x', 'x10')}"
+    if not (raw_dir / category / f"meta_{category}.jsonl.gz").exists():
+        subprocess.run([str(BIN / "python"), "-m", "python_jobs", "sample", "--category", category, "--preset", preset,
+                        "--raw-dir", str(raw_dir)], cwd=REPO, check=True)
+    work = Path(tempfile.mkdtemp(prefix="bench_stage01_"))
+    runs = {
+        "dbt run (stage 1 models, start-up included)": (
+            [str(BIN / "dbt"), "run", "--select", "tag:stage_01", "--vars",
+             json.dumps({"category": category, "raw_dir": str(raw_dir), "out_dir": str(work / "dbt_out")}),
+             "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
+            {"SID_WAREHOUSE": str(work / "bench.duckdb"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}),
+        "polars script": ([str(BIN / "python"), "benchmarks/stage01_polars.py", str(raw_dir), category, str(work / "pl")], None),
+        "plain DuckDB script": ([str(BIN / "python"), "benchmarks/stage01_duckdb.py", str(raw_dir), category, str(work / "db")], None),
+    }
+    names = {"dbt": 0, "polars": 1, "duckdb": 2}
+    print(f"preset={preset} raw={raw_dir / category} cores={os.cpu_count()}")
+    print(f"{'implementation':48s} {'best wall s':>12s} {'peak RSS GB':>12s}")
+    for index, (name, (command, env)) in enumerate(runs.items()):
+        if any(names[s] == index for s in skip):
+            continue
+        results = [timed(command, env) for _ in range(repeat)]
+        wall = min(r[0] for r in results)
+        rss = max(r[1] for r in results)
+        print(f"{name:48s} {wall:12.2f} {rss:12.2f}")
+
+
+if __name__ == "__main__":
+    main()
