@@ -40,4 +40,4 @@ copy (
   from kept where len(sequence) >= 3 order by user_id
 ) to '{out}/sequences.parquet';
 """)
-print(con.sql("select count(*) from items").fetchone(), con.sql(f"select count(*) from '{out}/sequences.parquet'").fetchone())
+print(con.execute("select count(*) from items").fetchall(), con.execute(f"select count(*) from '{out}/sequences.parquet'").fetchall())

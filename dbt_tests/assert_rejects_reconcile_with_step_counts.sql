@@ -1,13 +1,13 @@
 -- Every line read is either used or a reject: read = valid + rejected, for both raw files.
 with meta as (
     select
-        (select count(*) from {{ ref('stg_meta_lines') }}) as read_lines,
+        (select count(*) from {{ ref('stg_meta') }}) as read_lines,
         (select count(*) from {{ ref('stg_meta') }} where reject_reason is null) as valid_lines,
         (select count(*) from {{ ref('rejects') }} where source = 'meta' and not starts_with(reason, 'duplicate_parent_asin')) as rejected_lines
 ),
 interactions as (
     select
-        (select count(*) - 1 from {{ ref('stg_interaction_lines') }}) as read_lines,
+        (select count(*) from {{ ref('stg_interactions') }}) as read_lines,
         (select count(*) from {{ ref('stg_interactions') }} where reject_reason is null) as valid_lines,
         (select count(*) from {{ ref('rejects') }} where source = 'interactions') as rejected_lines
 )

@@ -1,8 +1,8 @@
 {#
   Raw files are read line by line as text, so that nothing about one bad line can fail the whole read:
   JSON and CSV parsing happen in SQL afterwards, where every failure gets a reason. Lines DuckDB cannot
-  even read (invalid UTF-8, over-long) land in a temporary rejects table; the post-hook
-  `keep_unreadable_lines` copies them into the model with their reason and fixes up line numbers.
+  even read (invalid UTF-8, over-long) land in a temporary rejects table; the model's post-hook
+  `keep_unreadable_lines` adds them to it as rejects with their reason and fixes up line numbers.
   chr(31) (unit separator) never occurs unescaped in valid JSON or in our CSVs, so each line is one field.
 #}
 {% macro read_lines(path, rejects_name) -%}
@@ -22,8 +22,8 @@
       where r.line - r.k < t.line_number
   )
   where (select count(*) from {{ rejects_name }}) > 0;
-  insert into {{ this }} (line_number, line, unreadable_reason)
-  select line, csv_line, lower(error_type) || ': ' || error_message from {{ rejects_name }};
+  insert into {{ this }} (line_number, reject_reason, raw_line)
+  select line, lower(error_type) || ': ' || error_message, left(csv_line, 2000) from {{ rejects_name }};
   drop table if exists {{ rejects_name }};
   drop table if exists {{ rejects_name }}_scan
 {%- endmacro %}

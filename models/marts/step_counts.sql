@@ -1,7 +1,7 @@
 -- What notebook 01 prints, as a table: rows after each step, and how many each step removed.
 with steps as (
     select 'items' as stage, 1 as step_order, 'meta lines read' as step, count(*) as rows_out
-    from {{ ref('stg_meta_lines') }}
+    from {{ ref('stg_meta') }}
     union all
     select 'items', 2, 'valid meta records (rejects removed)', count(*) from {{ ref('stg_meta') }} where reject_reason is null
     union all
@@ -13,7 +13,7 @@ with steps as (
     select 'items', 5, 'and description longer than {{ var("min_description_length") }} chars (items)', count(*)
     from {{ ref('items') }}
     union all
-    select 'sequences', 1, 'interaction lines read', count(*) - 1 from {{ ref('stg_interaction_lines') }}
+    select 'sequences', 1, 'interaction lines read (header excluded)', count(*) from {{ ref('stg_interactions') }}
     union all
     select 'sequences', 2, 'valid interactions (rejects removed)', count(*) from {{ ref('stg_interactions') }} where reject_reason is null
     union all

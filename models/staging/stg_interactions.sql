@@ -1,10 +1,13 @@
--- One row per interaction line of <category>.train.csv.gz: typed fields, or a reject_reason.
+{{ config(post_hook=["{{ keep_unreadable_lines('interactions_unreadable') }}",
+                      "{{ fail_if_empty('the interactions file ' ~ raw_path('interactions') ~ ' has no rows') }}"]) }}
+-- One row per interaction line of <category>.train.csv.gz (line 1, the header, is checked and left out):
+-- typed fields, or a reject_reason.
 -- Layout: user_id,parent_asin,rating,timestamp,history (history = earlier parent_asins, space-separated).
 {% set expected_header = 'user_id,parent_asin,rating,timestamp,history' %}
 
 with lines as (
-    select line_number, line, unreadable_reason
-    from {{ ref('stg_interaction_lines') }}
+    select line_number, line
+    from ({{ read_lines(raw_path('interactions'), 'interactions_unreadable') }})
 ),
 
 header_check as (
@@ -19,8 +22,8 @@ fields as (
     select
         line_number,
         line,
-        unreadable_reason,
-        string_split(rtrim(line, E'\r'), ',') as parts
+        -- fields never contain commas; a writer may still quote them ("" for an empty history)
+        list_transform(string_split(rtrim(line, E'\r'), ','), lambda f: trim(f, '"')) as parts
     from lines, header_check
     where line_number > 1
 ),
@@ -29,7 +32,6 @@ typed as (
     select
         line_number,
         line,
-        unreadable_reason,
         len(parts) as n_fields,
         trim(parts[1]) as user_id,
         trim(parts[2]) as parent_asin,
@@ -45,7 +47,6 @@ checked as (
     select
         *,
         case
-            when unreadable_reason is not null then unreadable_reason
             when trim(coalesce(line, ''), E' \r') = '' then 'empty_line'
             when n_fields <> 5 then 'wrong_field_count: expected 5, found ' || n_fields
             when user_id = '' then 'missing_field: user_id'

@@ -98,8 +98,8 @@ def test_outputs_queryable_from_any_directory_and_by_the_duckdb_cli(sample_build
 
     monkeypatch.chdir(tmp_path)
     with duckdb.connect(str(sample_build.warehouse), read_only=True) as con:
-        n_items, = con.sql("select count(*) from sample.items").fetchone()
-        n_seq, = con.sql("select count(*) from sample.sequences").fetchone()
+        n_items, = con.execute("select count(*) from sample.items").fetchone()
+        n_seq, = con.execute("select count(*) from sample.sequences").fetchone()
     assert n_items > 0 and n_seq > 0
     cli = subprocess.run([str(Path(sys.executable).with_name("duckdb")), "-readonly", "-csv", "-noheader",
                           str(sample_build.warehouse), "-c", "select count(*) from sample.items"],
