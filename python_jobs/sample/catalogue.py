@@ -194,9 +194,15 @@ def _subtitle(r: random.Random, place: str) -> str:
                        word=r.choice(V.SUBTITLE_WORDS))
 
 
+_ACTIVE: dict[tuple[str, int], list[int]] = {}
+
+
 def _active_platforms(family: str, year: int) -> list[int]:
-    return [i for i, p in enumerate(V.PLATFORMS)
-            if p.family == family and p.launch <= year <= p.end and i != V.UNIVERSAL]
+    key = (family, year)
+    if key not in _ACTIVE:
+        _ACTIVE[key] = [i for i, p in enumerate(V.PLATFORMS)
+                        if p.family == family and p.launch <= year <= p.end and i != V.UNIVERSAL]
+    return _ACTIVE[key]
 
 
 def _makers(r: random.Random, n_pub: int, n_brand: int) -> tuple[list[str], list[str]]:

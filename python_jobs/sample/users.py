@@ -5,14 +5,12 @@ one, one to three favourite genres, an appetite for accessories and a start date
 picks a pool (a genre's games on the user's platform, the platform's accessories, other platform goods,
 or anything) and draws from it by Zipf popularity. Sequential patterns are laid on top: some users start
 with a console, a console is often followed by an accessory for it, a game by its DLC, and franchise fans
-play installments in release order. All sampling is vectorised with numpy over the flat slot array; only
-the franchise runs and the rare leftover duplicates loop over users.
+play installments in release order. All sampling is vectorised with numpy over the flat slot array
+(only the rare leftover duplicates of very heavy users are resolved in a loop).
 """
 
 from __future__ import annotations
 
-import random
-from bisect import bisect_right
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,13 +61,16 @@ def sequence_lengths(rng: np.random.Generator, n_users: int, n_interactions: int
         raise ValueError(f"{n_interactions} interactions cannot fit {n_users} users of at most {cap} items each")
     z = rng.standard_normal(n_users)
     zero = rng.random(n_users) < 0.3
-    cut = rng.random(n_users) < 0.3
+    cut = rng.random(n_users) < 0.22
     frac = rng.random(n_users)
+    # a few power users with well over 100 interactions (real Video_Games: 28 sequences truncated at 100)
+    power = rng.random(n_users) < 0.0004
+    power_n = 110 + np.floor(np.exp(rng.normal(3.5, 0.6, n_users)))
 
     def lengths(mu: float) -> np.ndarray:
-        extra = np.floor(np.exp(mu + 1.1 * z))
+        extra = np.floor(np.exp(mu + 1.0 * z))
         extra[zero] = 0
-        n0 = np.minimum(5 + extra, cap)
+        n0 = np.minimum(np.where(power, power_n, 5 + extra), cap)
         return np.where(cut, 1 + np.floor(frac * n0), n0).astype(np.int64)
 
     lo, hi = -6.0, 6.0
@@ -178,39 +179,85 @@ def _platform_by_year(rng: np.random.Generator, years: np.ndarray, exclude: np.n
     return out
 
 
-def _franchise_index(cat: Catalogue) -> dict[int, list[tuple[list[int], float, int]]]:
-    """Per platform: franchises with at least two interacted installments there, each as
-    (items in installment order, summed popularity, genre)."""
+@dataclass
+class Chains:
+    """Franchise installment chains (>= 2 interacted installments on one platform), flattened."""
+
+    flat: np.ndarray  # item ids, chain after chain, installments in order
+    start: np.ndarray  # per chain
+    length: np.ndarray
+    platform: np.ndarray
+    genre: np.ndarray
+    weight: np.ndarray  # summed popularity
+
+
+def _franchise_chains(cat: Catalogue) -> Chains:
     uni = np.flatnonzero(cat.interacted & (cat.kind == V.GAME) & (cat.franchise >= 0))
-    # standard editions first, so the first item seen per installment is the plain game
+    # one item per (platform, franchise, installment): the standard edition when there is one
     order = np.lexsort((uni, cat.edition[uni], cat.installment[uni], cat.franchise[uni], cat.platform[uni]))
-    by_platform: dict[int, list[tuple[list[int], float, int]]] = {}
-    current: tuple[int, int] | None = None
-    chain: list[int] = []
-    last_inst = -1
+    items = uni[order]
+    plat, fr, inst = (cat.platform[items].astype(np.int64), cat.franchise[items].astype(np.int64),
+                      cat.installment[items].astype(np.int64))
+    first = np.ones(len(items), dtype=bool)
+    first[1:] = (plat[1:] != plat[:-1]) | (fr[1:] != fr[:-1]) | (inst[1:] != inst[:-1])
+    items, plat, fr = items[first], plat[first], fr[first]
+    new_chain = np.ones(len(items), dtype=bool)
+    new_chain[1:] = (plat[1:] != plat[:-1]) | (fr[1:] != fr[:-1])
+    starts = np.flatnonzero(new_chain)
+    lengths = np.diff(np.append(starts, len(items)))
+    keep = lengths >= 2
+    chain_id = np.repeat(np.arange(len(starts)), lengths)
+    weight = np.bincount(chain_id, weights=cat.popularity[items], minlength=len(starts))
+    genres = np.array([f.genre for f in cat.world.franchises] or [0], dtype=np.int64)
+    return Chains(flat=items, start=starts[keep], length=lengths[keep], platform=plat[starts][keep],
+                  genre=genres[fr[starts][keep]], weight=weight[keep])
 
-    def close() -> None:
-        if current is not None and len(chain) >= 2:
-            p, f = current
-            by_platform.setdefault(p, []).append(
-                (list(chain), float(cat.popularity[chain].sum()), int(cat.world.franchises[f].genre)))
 
-    for i in uni[order].tolist():
-        key = (int(cat.platform[i]), int(cat.franchise[i]))
-        if key != current:
-            close()
-            current, chain, last_inst = key, [], -1
-        inst = int(cat.installment[i])
-        if inst != last_inst:
-            chain.append(i)
-            last_inst = inst
-    close()
-    return by_platform
+def _franchise_runs(rng: np.random.Generator, chains: Chains, fans: np.ndarray, main: np.ndarray,
+                    fav: np.ndarray, lengths: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(slots, items): each fan plays 2-4 consecutive installments of one franchise on their platform,
+    in order, at random positions of their sequence. Franchises of a favourite genre are preferred."""
+    slots, items = [], []
+    for p in np.unique(main[fans]).tolist():
+        users = fans[main[fans] == p]
+        cids = np.flatnonzero(chains.platform == p)
+        if len(cids) == 0:
+            continue
+        cum = np.cumsum(chains.weight[cids])
+        draws = cids[np.minimum(np.searchsorted(cum, rng.random((len(users), 3)) * cum[-1], side="right"),
+                                len(cids) - 1)]
+        liked = (chains.genre[draws][:, :, None] == fav[users][:, None, :]).any(axis=2)
+        pick = np.where(liked.any(axis=1), liked.argmax(axis=1), 2)
+        chain = draws[np.arange(len(users)), pick]
+        m = chains.length[chain]
+        start = np.where(rng.random(len(users)) < 0.6, 0, np.floor(rng.random(len(users)) * (m - 1)).astype(np.int64))
+        want = 2 + (rng.random(len(users)) < 0.5) + (rng.random(len(users)) < 0.25)
+        count = np.minimum(np.minimum(m - start, lengths[users]), want)
+        # distinct sorted positions: draw, sort, redraw rows with repeats (count <= length, so always possible)
+        width = int(count.max())
+        span = lengths[users]
+        valid = np.arange(width)[None, :] < count[:, None]  # a prefix of each row
+        big = np.iinfo(np.int64).max
+
+        def draw(n_rows: int, limit: np.ndarray) -> np.ndarray:
+            return np.floor(rng.random((n_rows, width)) * limit[:, None]).astype(np.int64)
+
+        pos = np.sort(np.where(valid, draw(len(users), span), big), axis=1)
+        for _ in range(200):
+            bad = ((np.diff(pos, axis=1) == 0) & valid[:, 1:]).any(axis=1)
+            if not bad.any():
+                break
+            pos[bad] = np.sort(np.where(valid[bad], draw(int(bad.sum()), span[bad]), big), axis=1)
+        row, col = np.nonzero(valid)
+        slots.append(offsets[users[row]] + pos[row, col])
+        items.append(chains.flat[chains.start[chain[row]] + start[row] + col])
+    if not slots:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(slots), np.concatenate(items)
 
 
 def generate_interactions(cfg: SampleConfig, cat: Catalogue) -> Interactions:
     rng = np.random.default_rng(_seed_int(cfg.seed, 3))
-    r = random.Random(_seed_int(cfg.seed, 4))
     n_users = cfg.n_users
     user_ids = make_user_ids(rng, n_users)
     cap = int(min(MAX_PER_USER, max(1, int(cat.interacted.sum()) // 2)))
@@ -227,7 +274,7 @@ def generate_interactions(cfg: SampleConfig, cat: Catalogue) -> Interactions:
     rel = np.cumsum(gaps)
     rel -= np.repeat(rel[offsets[:-1]], lengths)
     span = rel[offsets[1:] - 1]
-    room = float(T_HI - 1 - T_LO)
+    room = float(T_HI - 1 - T_LO - MAX_PER_USER)  # headroom for the +pos tie-breaker below
     shrink = np.where(span > room * 0.9, room * 0.9 / np.maximum(span, 1.0), 1.0)
     rel *= np.repeat(shrink, lengths)
     span *= shrink
@@ -267,30 +314,10 @@ def generate_interactions(cfg: SampleConfig, cat: Catalogue) -> Interactions:
     locked = np.zeros(n, dtype=bool)
 
     # -- franchise fans play installments in order
-    index = _franchise_index(cat)
-    cum_index = {p: (lst, np.cumsum([w for _, w, _ in lst]).tolist()) for p, lst in index.items()}
     fans = np.flatnonzero((lengths >= 3) & (rng.random(n_users) < 0.45))
-    for u in fans.tolist():
-        p = int(main[u])
-        if p not in cum_index:
-            continue
-        lst, cum = cum_index[p]
-        chain = None
-        for _ in range(3):  # prefer a franchise of a favourite genre
-            k = min(bisect_right(cum, r.random() * cum[-1]), len(lst) - 1)
-            chain = lst[k][0]
-            if lst[k][2] in fav[u]:
-                break
-        assert chain is not None
-        m = len(chain)
-        s = 0 if r.random() < 0.6 else r.randrange(m - 1)
-        length = int(lengths[u])
-        c = min(m - s, length, 2 + int(r.random() < 0.5) + int(r.random() < 0.25))
-        positions = sorted(r.sample(range(length), c))
-        base = int(offsets[u])
-        for j, q in enumerate(positions):
-            item[base + q] = chain[s + j]
-            locked[base + q] = True
+    run_slots, run_items = _franchise_runs(rng, _franchise_chains(cat), fans, main, fav, lengths, offsets)
+    item[run_slots] = run_items
+    locked[run_slots] = True
 
     # -- a game is often followed by its DLC, a console by one of its accessories
     dlc_of = np.full(cat.n, -1, dtype=np.int64)
@@ -315,40 +342,50 @@ def generate_interactions(cfg: SampleConfig, cat: Catalogue) -> Interactions:
     # -- ratings: the item's quality, the user's leniency, noise
     score = cat.quality[item] + bias[user] + rng.normal(0.0, 0.8, n) + 0.35
     rating = np.clip(np.rint(score), 1, 5).astype(np.int8)
+    # the J-shape of real reviews: a few disappointed buyers give one or two stars whatever the item
+    upset = rng.random(n) < 0.08
+    rating[upset] = np.where(rng.random(int(upset.sum())) < 0.7, 1, 2).astype(np.int8)
     return Interactions(user_ids=user_ids, offsets=offsets, item=item, rating=rating, timestamp=ts,
                         main_platform=main.astype(np.int16))
 
 
 def _dedupe(rng: np.random.Generator, pools: Pools, user: np.ndarray, pos: np.ndarray, item: np.ndarray,
             pool: np.ndarray, locked: np.ndarray) -> np.ndarray:
-    """A user never repeats an item: redraw later repeats (keeping locked pattern slots), then scan."""
+    """A user never repeats an item: keep the first occurrence (a locked pattern slot wins), redraw the
+    others from their pool, then from everything, checking only the redrawn slots each round."""
     item = item.copy()
-    for _ in range(12):
-        order = np.lexsort((pos, ~locked, item, user))
-        su, si = user[order], item[order]
-        dup = np.zeros(len(order), dtype=bool)
-        dup[1:] = (su[1:] == su[:-1]) & (si[1:] == si[:-1])
-        redo = np.sort(order[dup])
+    m = np.int64(int(pools.member.max()) + 1 if len(pools.member) else 1)
+    key = user.astype(np.int64) * m + item
+    order = np.argsort((key << 1) | (~locked).astype(np.int64), kind="stable")  # slots stay in time order
+    sk = key[order]
+    dup = np.zeros(len(order), dtype=bool)
+    dup[1:] = sk[1:] == sk[:-1]
+    redo = np.sort(order[dup])
+    kept = sk[~dup]  # sorted, unique
+    for round_ in range(64):
         if len(redo) == 0:
             return item
-        # after a few rounds widen the pool: a heavy user can exhaust a small one
-        widen = _ >= 4
-        p = np.full(len(redo), GLOBAL_BUCKET) if widen else pool[redo]
+        p = pool[redo] if round_ < 4 else np.full(len(redo), GLOBAL_BUCKET)
         item[redo] = pools.draw(p, rng.random(len(redo)))
-        locked[redo] = False
-    # leftovers: the most popular items the user does not have yet, in a fixed order
+        nk = user[redo].astype(np.int64) * m + item[redo]
+        at = np.searchsorted(kept, nk)
+        clash = (at < len(kept)) & (kept[np.minimum(at, len(kept) - 1)] == nk)
+        # two redrawn slots of one user may pick the same item: the earlier one keeps it
+        o = np.argsort(nk, kind="stable")
+        again = np.zeros(len(nk), dtype=bool)
+        again[o[1:]] = nk[o[1:]] == nk[o[:-1]]
+        ok = ~(clash | again)
+        fresh = np.sort(nk[ok])  # np.insert keeps the given order among equal positions: sort first
+        kept = np.insert(kept, np.searchsorted(kept, fresh), fresh)
+        redo = redo[~ok]
+    # leftovers (a heavy user who owns most of a pool): the most popular items they do not have
     glob = pools.member[pools.start[GLOBAL_BUCKET]:pools.stop[GLOBAL_BUCKET]]
-    glob_w = np.diff(np.concatenate([[pools.lo[GLOBAL_BUCKET]],
-                                     pools.cum[pools.start[GLOBAL_BUCKET]:pools.stop[GLOBAL_BUCKET]]]))
-    by_pop = glob[np.argsort(-glob_w, kind="stable")].tolist()
-    order = np.lexsort((pos, item, user))
-    su, si = user[order], item[order]
-    dup = np.zeros(len(order), dtype=bool)
-    dup[1:] = (su[1:] == su[:-1]) & (si[1:] == si[:-1])
-    for slot in np.sort(order[dup]).tolist():
+    w = np.diff(np.concatenate([[pools.lo[GLOBAL_BUCKET]], pools.cum[pools.start[GLOBAL_BUCKET]:pools.stop[GLOBAL_BUCKET]]]))
+    by_pop = glob[np.argsort(-w, kind="stable")].tolist()
+    for slot in redo.tolist():
         u = user[slot]
         lo = slot - pos[slot]
         hi = lo + int(np.searchsorted(user[lo:], u, side="right"))
-        have = set(item[lo:hi].tolist())
+        have = set(item[lo:slot].tolist() + item[slot + 1:hi].tolist())
         item[slot] = next(x for x in by_pop if x not in have)
     return item

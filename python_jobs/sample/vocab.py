@@ -345,5 +345,6 @@ SYMBOLS = ("★", "☆", "©", "®", "™", "♥", "✔", "➤", "•")
 ESRB_DESCRIPTORS = ("Blood and Gore", "Violence", "Strong Language", "Fantasy Violence", "Mild Language",
                     "Suggestive Themes", "Use of Alcohol", "In-Game Purchases", "Users Interact", "Comic Mischief")
 LANGUAGES = ("English", "English, Spanish, French", "English, French", "Japanese", "English, German, Italian")
-MAIN_OTHER = ("All Electronics", "Computers", "Amazon Home", "Toys & Games", "Cell Phones & Accessories",
-              "Home Audio & Theater", "Books", "Amazon Fashion", "Industrial & Scientific", "Movies & TV")
+# main_category of gear that is not filed under Video Games
+MAIN_OTHER = ("All Electronics", "All Electronics", "Computers", "Amazon Home", "Toys & Games",
+              "Cell Phones & Accessories", "Home Audio & Theater")
