@@ -17,18 +17,19 @@ with lines as (
     {{ read_lines(raw_path('meta'), 'meta_unreadable') }}
 ),
 
-strict as (
+strict as materialized (
     select line_number, line, try(json_transform_strict(line, {{ structure_sql }})) as record
     from lines
 ),
 
 parsed as (
+    -- a text field must hold a JSON string or null; looking at its first character needs no parse
     select
         line_number,
         line,
         case when
             {%- for field in text_fields %}
-            json_type(record.{{ field }}) in ('VARCHAR', 'NULL'){{ ' and' if not loop.last }}
+            coalesce(left(record.{{ field }}::varchar, 1) in ('"', 'n'), true){{ ' and' if not loop.last }}
             {%- endfor %}
         then record end as record
     from strict
