@@ -56,6 +56,8 @@ class EnrichConfig:
     backoff_initial_s: float = 1.0         # first retry waits ~this long (exponential, with jitter)
     backoff_max_s: float = 60.0
     title_batch_size: int = DEFAULT_TITLE_BATCH_SIZE
+    title_max_chars: int = 200             # seed NB03: cleaned title at most this long
+    description_max_words: int = 200       # seed NB02: cleaned description under this many words
     temperature: float = 0.0               # cleaning is not creative writing; keeps re-runs comparable
     cache_path: Path | None = None         # SQLite file; None = no cache
     batch_api: bool = False                # the enrich job may use the Gemini Batch API instead
@@ -67,7 +69,8 @@ class EnrichConfig:
     def __post_init__(self) -> None:
         if self.provider not in PROVIDERS:
             raise ValueError(f"provider must be one of {PROVIDERS}, got {self.provider!r}")
-        for name in ("concurrency", "requests_per_minute", "max_attempts", "title_batch_size", "batch_max_requests"):
+        for name in ("concurrency", "requests_per_minute", "max_attempts", "title_batch_size", "batch_max_requests",
+                     "title_max_chars", "description_max_words"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
         if self.timeout_s <= 0:

@@ -67,14 +67,15 @@ class MetadataInput:
 
 
 # ---- offline extraction --------------------------------------------------------------------------------------
-_PLATFORM_RES = vocab.compile_patterns(vocab.PLATFORM_PATTERNS)
-_HARDWARE_RES = vocab.compile_patterns(vocab.HARDWARE_PATTERNS)
-_GENRE_RES = vocab.compile_patterns(vocab.GENRE_PATTERNS)
-_MULTI_RES = vocab.compile_patterns(vocab.MULTIPLAYER_PATTERNS)
+_PLATFORMS = vocab.Matcher(vocab.PLATFORM_PATTERNS)
+_HARDWARE = vocab.Matcher(vocab.HARDWARE_PATTERNS)
+_GENRES = vocab.Matcher(vocab.GENRE_PATTERNS)
+_MULTIPLAYER = vocab.Matcher(vocab.MULTIPLAYER_PATTERNS)
 _FRANCHISE_NAMES = sorted({*vocab.FRANCHISES, *vocab.FRANCHISE_ALIASES}, key=len, reverse=True)
 _FRANCHISE_RE = re.compile(r"(?<![\w'])(" + "|".join(re.escape(n.lower()) for n in _FRANCHISE_NAMES) + r")(?![\w])")
 _FRANCHISE_CANON = {n.lower(): vocab.FRANCHISE_ALIASES.get(n, n) for n in _FRANCHISE_NAMES}
-_SERIES_RE = re.compile(r"\b(?:the|of|in) ((?:[A-Z][\w'\u2019:\-]*|of|the)(?: (?:[A-Z0-9][\w'\u2019:\-]*|of|the)){0,4}) "
+# "the Shadow Realm series": capitalised words (a word may be "of"/"the" inside), at least one real word
+_SERIES_RE = re.compile(r"\b(?:[Tt]he|of|in) ((?:[A-Z][a-z][\w'\u2019:\-]*)(?: (?:[A-Z][\w'\u2019:\-]*|[0-9]+|of|the)){0,4}) "
                         r"(?:series|franchise|saga|universe)\b")
 
 _GIFT_CARD = re.compile(r"gift card|prepaid card|\bpsn card|eshop card|points card|live gold|game pass|\bmembership\b|"
@@ -84,32 +85,20 @@ _DLC = re.compile(r"\bdlc\b|season pass|expansion pack|\bexpansion\b|add-?on con
 _BOOK = re.compile(r"strategy guide|official guide|game guide|art ?book|\bnovel\b|hardcover|paperback|\bmanga\b|"
                    r"\bcomic\b|prima games|bradygames", re.I)
 _BUNDLE = re.compile(r"\bbundle\b|\bcombo\b|\b\d+[- ]in[- ]1\b|\bcollection\b(?! edition)|\btrilogy\b|\banthology\b|"
-                     r"\bdouble pack\b|\btwin pack\b|\b\d+[- ]games?\b|\bgames? pack\b", re.I)
+                     r"\bdouble pack\b|\btwin pack\b|\bgames? pack\b|\+ ?\d+ games?\b", re.I)
 _FOR_SOMETHING = re.compile(r"\b(?:for|compatible with|fits|works with)\b", re.I)
-_GAME_CUES = re.compile(r"\bgameplay\b|\bplayers?\b|\blevels?\b|\bmissions?\b|\bcampaign\b|\bquests?\b|\bcharacters?\b|"
-                        r"\bstory\b|\bbattles?\b|\bexplore\b|\bplay as\b|\bvideo ?game\b|\bboss(?:es)?\b|\bheroes\b", re.I)
+_GAME_CUES = re.compile(r"\bgames?\b|\brpg\b|\bgameplay\b|\bplayers?\b|\blevels?\b|\bmissions?\b|\bcampaign\b|\bquests?\b|\bcharacters?\b|"
+                        r"\bstory\b|\bbattles?\b|\bexplore\b|\bplay as\b|\bvideo ?game\b|\bboss(?:es)?\b|\bheroes\b")  # lower-cased text
 _SOFTWARE = re.compile(r"\bsoftware\b|\bantivirus\b|\boperating system\b|\bphoto editing\b|\bcompiler\b", re.I)
+# "Halo 3", "Final Fantasy VII: ...", "Shattered Dominion II": the name before an installment number
+_NUMBERED_RE = re.compile(r"^((?:[A-Z][\w'\u2019&\-]*)(?: (?:[A-Z][\w'\u2019&\-]*|of|the|and)){0,4}) "
+                          r"(?:[2-9]|1[0-9]|II|III|IV|V|VI|VII|VIII|IX|X|XI|XII)(?=$|[:\s-])")
+_PLATFORM_DETAILS = ("Platform", "Hardware Platform", "Compatible Devices", "Compatible Platforms")
 _STORE_NOISE = re.compile(r"^\s*(?:visit the|visit|by|brand:)\s+|\s+(?:store|shop|official store)\s*$", re.I)
 
 
-def _find_all(patterns: list[tuple[str, re.Pattern[str]]], text: str, limit: int | None = None) -> list[str]:
-    found: list[str] = []
-    for name, pattern in patterns:
-        if name not in found and pattern.search(text):
-            found.append(name)
-            if limit and len(found) >= limit:
-                break
-    return found
-
-
-def _first(patterns: list[tuple[str, re.Pattern[str]]], text: str) -> str | None:
-    for name, pattern in patterns:
-        if pattern.search(text):
-            return name
-    return None
-
-
 def _product_type(title: str, text: str, categories: str, hardware_in_title: str | None) -> str:
+    """`text` and `categories` are lower-cased."""
     if _GIFT_CARD.search(title):
         return "Gift Card"
     if _DLC.search(title) or "downloadable content" in categories:
@@ -132,7 +121,7 @@ def _product_type(title: str, text: str, categories: str, hardware_in_title: str
         return "Software"
     if "game" in categories or _GAME_CUES.search(text):
         return "Game"
-    if _first(_HARDWARE_RES, text):
+    if _HARDWARE.first(text):
         return "Accessory"
     return "Other"
 
@@ -148,9 +137,16 @@ def _brand(item: MetadataInput) -> str | None:
 
 
 def _franchise(title: str, description: str) -> str | None:
+    """A known franchise in the title, a numbered title's name, "the X series" in the description, or a known
+    franchise early in the description."""
     match = _FRANCHISE_RE.search(title.lower())
     if match:
         return _FRANCHISE_CANON[match.group(1)]
+    numbered = _NUMBERED_RE.match(title)
+    if numbered:
+        name = re.sub(r"\s+(?:of|the|and)$", "", numbered.group(1)).strip()
+        if len(name) >= 3 and name.lower() not in {"the", "new", "pack"}:
+            return name
     series = _SERIES_RE.search(description)
     if series:
         name = series.group(1).strip()
@@ -167,19 +163,27 @@ def extract_metadata(item: MetadataInput) -> dict[str, Any]:
     description = _strip_tags(item.description)
     features = _strip_tags(item.features_text)
     categories = f"{item.categories_text} {item.main_category}".lower()
-    text = f"{title}\n{description}\n{features}"
+    low_title = title.lower()
+    low_body = f"{description}\n{features}".lower()
+    text = f"{low_title}\n{low_body}"
 
-    platforms = _find_all(_PLATFORM_RES, title) or _find_all(_PLATFORM_RES, item.categories_text or "") \
-        or _find_all(_PLATFORM_RES, f"{description}\n{features}", limit=4)
-    hardware_in_title = _first(_HARDWARE_RES, title)
+    details = item.details_dict()
+    detail_platforms = " ; ".join(str(details.get(k) or "") for k in _PLATFORM_DETAILS).lower()
+    platforms = _PLATFORMS.find_all(low_title) or _PLATFORMS.find_all((item.categories_text or "").lower()) \
+        or _PLATFORMS.find_all(detail_platforms) or _PLATFORMS.find_all(low_body, limit=4)
+    hardware_in_title = _HARDWARE.first(low_title)
     product_type = _product_type(title, text, categories, hardware_in_title)
     is_gamey = product_type in ("Game", "DLC", "Bundle")
 
     hardware_type = None
     if product_type in ("Hardware", "Accessory", "Bundle"):
-        hardware_type = hardware_in_title or (_first(_HARDWARE_RES, text) if product_type != "Bundle" else None)
-    genres = _find_all(_GENRE_RES, f"{title}\n{item.categories_text}\n{description}", limit=MAX_GENRES) if is_gamey else []
-    multiplayer = _find_all(_MULTI_RES, text, limit=3) if is_gamey else []
+        hardware_type = hardware_in_title or (_HARDWARE.first(low_body) if product_type != "Bundle" else None)
+    detail_genre = str(details.get("Genre") or details.get("genre") or "").lower()
+    genres = _GENRES.find_all(f"{detail_genre}\n{low_title}\n{(item.categories_text or '').lower()}\n{description.lower()}",
+                              limit=MAX_GENRES) if is_gamey else []
+    multiplayer = _MULTIPLAYER.find_all(text, limit=3) if is_gamey else []
+    # franchises only where a game context is clear ("Sonic toothbrush", "halo lights" are not games)
+    franchise = _franchise(title, description) if (is_gamey or platforms) else None
     return {
         "product_type": product_type,
         "platform": platforms,
@@ -187,5 +191,5 @@ def extract_metadata(item: MetadataInput) -> dict[str, Any]:
         "hardware_type": hardware_type,
         "brand": _brand(item),
         "multiplayer": multiplayer or None,
-        "franchise": _franchise(title, description) if product_type != "Other" else None,
+        "franchise": franchise,
     }

@@ -31,7 +31,8 @@ _KEYS = {vocab.squash(v): f for f in METADATA_FIELDS for v in (f, f + "s", f.rep
 _KEYS.update({"type": "product_type", "producttypes": "product_type", "multiplayermode": "multiplayer",
               "multiplayermodes": "multiplayer", "manufacturer": "brand", "series": "franchise",
               "platforms": "platform", "genres": "genre", "hardware": "hardware_type"})
-_SPLIT = re.compile(r"\s*(?:[,;|/]|\band\b|&)\s*")
+_LIST_SPLIT = re.compile(r"\s*[,;]\s*")                    # always separates values
+_SPLIT = re.compile(r"\s*(?:[,;|/]|\band\b|&)\s*")         # separates values unless the whole is one known value
 _SPACES = re.compile(r"\s+")
 
 
@@ -95,7 +96,8 @@ def _canonical_list(value: Any, table: dict[str, str], keep_unknown: bool = True
     """Canonical spellings, order kept, duplicates removed. Whole strings are tried before splitting
     ("Xbox Series X/S" is one platform, "PS4/PS5" is two)."""
     out: list[str] = []
-    for part in _as_parts(value):
+    parts = [p for part in _as_parts(value) for p in _LIST_SPLIT.split(part) if p.strip()]
+    for part in parts:
         hit = table.get(vocab.squash(part))
         pieces = [hit] if hit else []
         if not hit:

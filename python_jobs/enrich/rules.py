@@ -54,13 +54,18 @@ _PROMO_SENTENCE = re.compile(
     r"visit our (?:store|shop)|see (?:our )?other listings|you will (?:love|not regret)|grab (?:yours|one)|"
     r"100% (?:brand )?new|brand new (?:and|&) (?:high|top) quality|we (?:offer|provide|guarantee)|our (?:store|shop|team)")
 # (matched against lower-cased text without re.I: several times faster on long descriptions)
-_PROMO_FRAGMENT = re.compile(
-    r"\b(?:NEW|HOT|SALE|SALE PRICE|BEST SELLER|LIMITED|FREE SHIPPING|EXCLUSIVE|DEAL|WOW|AMAZING)\s*!+|"
-    r"\*+\s*(?:new|hot|sale|best seller|limited)\s*\*+|"
-    r"\b(?:HOT|SALE|NEW ARRIVAL|BEST SELLER|BESTSELLER|FREE SHIPPING|CLEARANCE|TOP RATED|ON SALE|LIMITED TIME(?: OFFER)?)\b"
-    r"(?=\s|$|[-:|,])|"
-    r"\b(?:brand[- ]new|100% (?:new|original|authentic|genuine)|hot sale|on sale|free shipping|limited time offer|"
-    r"great gift|gift idea|best seller|top seller|new arrival|fast shipping|(?:20\d\d )?newest version)\b",
+# shouted sales words: upper case only, so "hot water", "for sale" or "low clearance" are never touched
+_PROMO_SHOUT = re.compile(
+    r"\b(?:NEW|HOT|SALE|SALE PRICE|BEST SELLER|LIMITED|FREE SHIPPING|EXCLUSIVE|DEAL|WOW|AMAZING|HOT SALE)\s*!+|"
+    r"\*+\s*(?:NEW|HOT|SALE|BEST SELLER|LIMITED|New|Hot|Sale)\s*\*+|"
+    r"\b(?:HOT SALE|NEW ARRIVAL|BEST SELLER|BESTSELLER|FREE SHIPPING|CLEARANCE SALE|TOP RATED|ON SALE|"
+    r"LIMITED TIME(?: OFFER)?|SALE)\b(?=\s|$|[-:|,!])")
+# sales phrases that are cut out of titles (a title is a list of attributes, so cutting leaves no broken
+# sentence); in descriptions, sentences with such phrases are dropped whole (_PROMO_SENTENCE)
+_PROMO_TITLE = re.compile(
+    r"\b(?:brand[- ]new|100% (?:brand )?(?:new|original|authentic|genuine)|hot sale|on sale|free shipping|"
+    r"limited time offer|great gift|gift idea|best seller|top seller|new arrival|fast shipping|"
+    r"(?:20\d\d )?newest version)\b|^\s*NEW\b[\s:!-]*|[(\[]\s*new\s*[)\]]",
     re.I)
 _SELLER = re.compile(
     r"[(\[]\s*(?:sold|shipped|ships|fulfilled|dispatched)\s+(?:by|from)\s+[^)\]]*[)\]]|"
@@ -219,7 +224,7 @@ def clean_description(text: str | None, max_words: int = DESCRIPTION_MAX_WORDS,
     truncated_input = len(text) > input_chars
     text = unescape_and_strip_markup(text[:input_chars])
     text = _DECORATION.sub(lambda m: "\n" if m.group(0) in _BULLET_CHARS else " ", text)
-    text = _PROMO_FRAGMENT.sub(" ", repair_spacing(_LABEL.sub("", text.lstrip())))
+    text = repair_spacing(_PROMO_SHOUT.sub(" ", _LABEL.sub("", text.lstrip())))
     sentences: list[str] = []
     seen: set[str] = set()
     for segment in _segments(text):
@@ -305,7 +310,7 @@ def clean_title(text: str | None, max_chars: int = TITLE_MAX_CHARS, input_chars:
     title = unescape_and_strip_markup(text[:input_chars]).replace("\n", " ")
     title = _DECORATION.sub(" ", title)
     title = _SELLER.sub(" ", title)
-    title = _PROMO_FRAGMENT.sub(" ", title)
+    title = _PROMO_TITLE.sub(" ", _PROMO_SHOUT.sub(" ", title))
     for pattern, replacement in _ABBREVIATIONS:
         title = pattern.sub(replacement, title)
     title = re.sub(r"[!]+", " ", title)            # exclamation marks never belong in a product title
@@ -317,8 +322,9 @@ def clean_title(text: str | None, max_chars: int = TITLE_MAX_CHARS, input_chars:
     title = title_case(title)
     title = repair_spacing(title).strip(" -|,;:/")
     if len(title) > max_chars:
-        cut = title[: max_chars + 1].rsplit(" ", 1)[0]
-        title = cut.rstrip(" -|,;:/(")
-        if title.count("(") > title.count(")"):
-            title = title[: title.rfind("(")].rstrip(" -|,;:/")
+        title = title[: max_chars + 1].rsplit(" ", 1)[0].rstrip(" -|,;:/(")
+    for open_, close in (("(", ")"), ("[", "]")):
+        if title.count(open_) > title.count(close):   # a bracket cut off by a length limit
+            head = title[: title.rfind(open_)].rstrip(" -|,;:/")
+            title = head if len(head) >= 10 else (title + close if len(title) < max_chars else head)
     return title

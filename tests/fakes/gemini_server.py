@@ -4,13 +4,14 @@ Serves on 127.0.0.1 (never anything else):
   POST /{version}/models/{model}:generateContent        one answer
   POST /{version}/models/{model}:batchGenerateContent   a Batch API job with inlined requests
   GET  /{version}/batches/{id}                          the job's state and, once done, its answers
+  GET  /_stats                                          request counters (for a client in another process)
 
 Answers imitate the three enrichment tasks from the tags in our prompts (<description>, <title>,
 <title id=..>, <product>), deterministically, so tests can check what was stored. Faults are scripted:
 `fail_next` applies to the next requests whatever they are; `faults[marker]` applies to requests whose
 prompt contains `marker` (stable under concurrency). A fault is an HTTP status (429, 503, 400, 401, ...)
 or one of: "timeout" (answer after `slow_s`), "malformed_json", "no_tags", "too_long", "empty",
-"extra_keys", "drop_one" (batched titles: leave one out), "ok".
+"extra_keys", "drop_one" (batched titles: leave one out), "leak_400" (a 400 quoting the key), "ok".
 
 Run standalone (used by the benchmark and the kill/resume test):
   python -m tests.fakes.gemini_server --latency 0.2      # prints "READY http://127.0.0.1:PORT"
@@ -38,8 +39,9 @@ Responder = Callable[[str, dict], str]
 
 
 def _between(text: str, tag: str) -> str | None:
-    m = re.search(rf"<{tag}>(.*?)</{tag}>", text, re.S)
-    return m.group(1) if m else None
+    """The last <tag>...</tag> block (instructions may mention the tag earlier)."""
+    found = re.findall(rf"<{tag}>((?:(?!<{tag}>).)*?)</{tag}>", text, re.S)
+    return found[-1] if found else None
 
 
 def _plain(text: str) -> str:
@@ -111,6 +113,9 @@ class FakeGemini:
         self.prompts: list[str] = []                # every generateContent prompt, in arrival order
         self.bodies: list[dict] = []                # every generateContent request body
         self.api_keys: set[str] = set()             # what arrived in x-goog-api-key
+        self.arrivals: list[float] = []             # time.monotonic() of every generateContent request
+        self.in_flight = 0
+        self.max_in_flight = 0                      # most generateContent requests open at once
         self.batches: dict[str, dict] = {}
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -136,9 +141,11 @@ class FakeGemini:
             self.calls.clear()
             self.prompts.clear()
             self.bodies.clear()
+            self.arrivals.clear()
+            self.max_in_flight = 0
 
     # ---- answers ---------------------------------------------------------------------------------------------
-    def answer(self, body: dict, fault: Any = None) -> tuple[int, dict, float]:
+    def answer(self, body: dict, fault: Any = None, api_key: str | None = None) -> tuple[int, dict, float]:
         """(http status, json body, extra delay) for one generateContent request."""
         prompt = "".join(p.get("text", "") for c in body.get("contents", []) for p in c.get("parts", []))
         with self._lock:
@@ -148,6 +155,9 @@ class FakeGemini:
             status = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
                       429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}.get(fault, "UNKNOWN")
             return fault, {"error": {"code": fault, "message": f"fake {status}", "status": status}}, 0.0
+        if fault == "leak_400":   # a server error that quotes the key back: it must be redacted before storing
+            return 400, {"error": {"code": 400, "message": f"API key {api_key} rejected for this input",
+                                   "status": "INVALID_ARGUMENT"}}, 0.0
         delay = self.slow_s if fault == "timeout" else 0.0
         if fault == "empty":
             return 200, {"candidates": [{"finishReason": "SAFETY", "content": {"role": "model", "parts": []}}]}, 0.0
@@ -233,14 +243,24 @@ class FakeGemini:
                 fault = fake._take_fault(prompt)
                 with fake._lock:
                     fake.calls["generate"] += 1
+                    fake.arrivals.append(time.monotonic())
+                    fake.in_flight += 1
+                    fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
                     if fault is not None:
                         fake.calls[f"fault:{fault}"] += 1
-                status, payload, delay = fake.answer(body, fault)
-                if fake.latency_s or delay:
-                    time.sleep(fake.latency_s + delay)
-                self._send(status, payload)
+                try:
+                    status, payload, delay = fake.answer(body, fault, key)
+                    if fake.latency_s or delay:
+                        time.sleep(fake.latency_s + delay)
+                    self._send(status, payload)
+                finally:
+                    with fake._lock:
+                        fake.in_flight -= 1
 
             def do_GET(self) -> None:
+                if self.path == "/_stats":   # counters, for a client in another process (the benchmark)
+                    with fake._lock:
+                        return self._send(200, {"calls": dict(fake.calls), "max_in_flight": fake.max_in_flight})
                 m = re.fullmatch(r"/[^/]+/(batches/[^/?]+)", self.path.split("?")[0])
                 if not m or m.group(1) not in fake.batches:
                     return self._send(404, {"error": {"code": 404, "message": "no batch", "status": "NOT_FOUND"}})

@@ -1,0 +1,183 @@
+"""The answer cache: a SQLite file (stdlib, WAL) shared by the dbt models and the `enrich` job.
+
+One row per (task, prompt_version, model, input_hash): status 'ok' with the answer as JSON, or 'failed' with
+the last error; attempts add up over runs. Every answer is its own committed statement the moment it
+arrives (autocommit, WAL, synchronous=NORMAL: durable against a killed process), so a SIGKILL loses nothing
+that was answered and a re-run never duplicates (the key is the primary key). An 'ok' row is never
+overwritten; a 'failed' row is retried by the next run. The string "NA" (or any empty answer) cannot be
+stored as an answer: a CHECK constraint refuses it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+SCHEMA = """
+create table if not exists answers (
+    task           text not null,
+    prompt_version text not null,
+    model          text not null,
+    input_hash     text not null,
+    status         text not null check (status in ('ok', 'failed')),
+    answer         text,              -- JSON; null unless ok
+    attempts       integer not null default 0,
+    error          text,
+    provider       text not null,
+    created_at     text not null,
+    updated_at     text not null,
+    primary key (task, prompt_version, model, input_hash),
+    check (status <> 'ok' or (answer is not null
+           and upper(trim(answer, ' "')) not in ('', 'NA', 'N/A', 'NULL', 'NONE')))
+) without rowid;
+create table if not exists batch_jobs (
+    name           text primary key,  -- the Batch API job name, e.g. batches/123
+    task           text not null,
+    prompt_version text not null,
+    model          text not null,
+    state          text not null,
+    input_hashes   text not null,     -- JSON list, in request order
+    error          text,
+    created_at     text not null,
+    updated_at     text not null
+);
+create table if not exists runs (
+    run_id        integer primary key autoincrement,
+    task          text not null,
+    prompt_version text not null,
+    provider      text not null,
+    model         text not null,
+    started_at    text not null,
+    finished_at   text,
+    items         integer,
+    unique_inputs integer,
+    cached        integer,
+    called        integer,
+    ok            integer,
+    failed        integer,
+    requests      integer
+);
+"""
+
+_UPSERT = """
+insert into answers (task, prompt_version, model, input_hash, status, answer, attempts, error, provider,
+                     created_at, updated_at)
+values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+on conflict (task, prompt_version, model, input_hash) do update set
+    status = excluded.status,
+    answer = excluded.answer,
+    attempts = answers.attempts + excluded.attempts,
+    error = excluded.error,
+    provider = excluded.provider,
+    updated_at = excluded.updated_at
+where answers.status <> 'ok'
+"""
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True)
+class CachedAnswer:
+    input_hash: str
+    status: str
+    value: Any          # the decoded answer when ok, else None
+    attempts: int
+    error: str | None
+
+
+class AnswerCache:
+    """Thread-safe; one connection in autocommit mode (each put commits on its own)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._con = sqlite3.connect(str(self.path), timeout=60, isolation_level=None, check_same_thread=False)
+        self._con.execute("pragma journal_mode=wal")
+        self._con.execute("pragma synchronous=normal")   # with WAL: a crashed process loses no commit
+        self._con.execute("pragma busy_timeout=60000")    # dbt threads and the enrich job may share the file
+        self._con.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()
+
+    def __enter__(self) -> "AnswerCache":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # ---- answers -----------------------------------------------------------------------------------------
+    def get_many(self, task: str, prompt_version: str, model: str, hashes: Iterable[str]) -> dict[str, CachedAnswer]:
+        hashes = list(dict.fromkeys(hashes))
+        out: dict[str, CachedAnswer] = {}
+        with self._lock:
+            for i in range(0, len(hashes), 500):
+                chunk = hashes[i: i + 500]
+                rows = self._con.execute(
+                    f"select input_hash, status, answer, attempts, error from answers where task = ? and "
+                    f"prompt_version = ? and model = ? and input_hash in ({','.join('?' * len(chunk))})",
+                    [task, prompt_version, model, *chunk]).fetchall()
+                for h, status, answer, attempts, error in rows:
+                    out[h] = CachedAnswer(h, status, json.loads(answer) if answer is not None else None, attempts, error)
+        return out
+
+    def put(self, task: str, prompt_version: str, model: str, input_hash: str, *, status: str, value: Any = None,
+            attempts: int = 1, error: str | None = None, provider: str = "gemini") -> None:
+        """Store one outcome now (its own commit). An existing 'ok' row is kept as it is."""
+        if status not in ("ok", "failed"):
+            raise ValueError(f"status must be ok or failed, got {status!r}")
+        answer = json.dumps(value, ensure_ascii=False, sort_keys=True) if status == "ok" else None
+        stamp = now()
+        with self._lock:
+            self._con.execute(_UPSERT, (task, prompt_version, model, input_hash, status, answer, int(attempts),
+                                        error, provider, stamp, stamp))
+
+    def counts(self, task: str | None = None) -> dict[tuple[str, str], int]:
+        """{(task, status): rows}."""
+        sql = "select task, status, count(*) from answers"
+        args: list[Any] = []
+        if task:
+            sql += " where task = ?"
+            args.append(task)
+        with self._lock:
+            return {(t, s): n for t, s, n in self._con.execute(sql + " group by task, status", args)}
+
+    # ---- Batch API jobs ------------------------------------------------------------------------------------
+    def add_batch_job(self, name: str, task: str, prompt_version: str, model: str, state: str,
+                      input_hashes: list[str]) -> None:
+        stamp = now()
+        with self._lock:
+            self._con.execute(
+                "insert or replace into batch_jobs values (?, ?, ?, ?, ?, ?, null, ?, ?)",
+                (name, task, prompt_version, model, state, json.dumps(input_hashes), stamp, stamp))
+
+    def update_batch_job(self, name: str, state: str, error: str | None = None) -> None:
+        with self._lock:
+            self._con.execute("update batch_jobs set state = ?, error = ?, updated_at = ? where name = ?",
+                              (state, error, now(), name))
+
+    def open_batch_jobs(self, task: str, prompt_version: str, model: str) -> list[tuple[str, list[str]]]:
+        """Jobs submitted earlier and not yet collected: [(name, input_hashes)]."""
+        with self._lock:
+            rows = self._con.execute(
+                "select name, input_hashes from batch_jobs where task = ? and prompt_version = ? and model = ? "
+                "and state not in ('collected', 'JOB_STATE_FAILED', 'JOB_STATE_CANCELLED', 'JOB_STATE_EXPIRED') "
+                "order by created_at", (task, prompt_version, model)).fetchall()
+        return [(name, json.loads(hashes)) for name, hashes in rows]
+
+    # ---- run log -----------------------------------------------------------------------------------------
+    def log_run(self, stats: dict[str, Any]) -> None:
+        cols = ["task", "prompt_version", "provider", "model", "started_at", "finished_at", "items", "unique_inputs",
+                "cached", "called", "ok", "failed", "requests"]
+        with self._lock:
+            self._con.execute(f"insert into runs ({', '.join(cols)}) values ({', '.join('?' * len(cols))})",
+                              [stats.get(c) for c in cols])

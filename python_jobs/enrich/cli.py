@@ -1,0 +1,175 @@
+"""`python -m python_jobs enrich`: the enrichment tasks over a whole category, outside dbt.
+
+For large categories (hundreds of thousands of calls) run this first; it fills the answer cache that the
+dbt models read, so the following `dbt build` calls the API for nothing that was already answered.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+TASK_CHOICES = ("all", "descriptions", "titles", "metadata")
+
+
+@click.command(context_settings={"max_content_width": 110})
+@click.option("--category", default="sample", show_default=True,
+              help="Category to enrich; reads <data-dir>/output/<category>/items.parquet (from `dbt build`).")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data"), show_default=True,
+              help="Root of data/ (output/, cache/ live under it).")
+@click.option("--items", "items_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Items parquet to read instead of <data-dir>/output/<category>/items.parquet.")
+@click.option("--task", "task_name", type=click.Choice(TASK_CHOICES), default="all", show_default=True,
+              help="Which task: descriptions (NB02), titles (NB03), metadata (NB04, reads the cleaned text), or all.")
+@click.option("--provider", type=click.Choice(["auto", "offline", "gemini"]), default="auto", show_default=True,
+              help="gemini = the Gemini API (needs GEMINI_API_KEY in the environment or .env); offline = rules; "
+                   "auto = gemini when a key is set. Offline answers are not cached (dbt recomputes them).")
+@click.option("--model", default=None, help="Gemini model name.  [default: gemini-2.5-flash-lite]")
+@click.option("--base-url", default=None, envvar="GEMINI_BASE_URL",
+              help="API endpoint override (e.g. a local test server); env GEMINI_BASE_URL.")
+@click.option("--api-version", default=None, help="API version path segment.  [default: v1beta]")
+@click.option("--concurrency", type=click.IntRange(1, 1024), default=None,
+              help="Requests in flight at once.  [default: 32]")
+@click.option("--rpm", "requests_per_minute", type=click.IntRange(1), default=None,
+              help="Global pace in requests per minute, all workers together; set it to your quota.  [default: 4000]")
+@click.option("--max-attempts", type=click.IntRange(1, 20), default=None,
+              help="Attempts per item (429/5xx/timeouts/bad answers are retried with backoff).  [default: 5]")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(0.1), default=None,
+              help="Seconds before one request is abandoned (and retried).  [default: 60]")
+@click.option("--title-batch-size", type=click.IntRange(1, 50), default=None,
+              help="Titles sent per request (1 = one per request).  [default: 1]")
+@click.option("--batch-api/--no-batch-api", default=False, show_default=True,
+              help="Use the Gemini Batch API (half price, answers within hours). Submitted jobs are recorded in the "
+                   "cache; an interrupted run collects them later instead of submitting again.")
+@click.option("--wait/--no-wait", default=True, show_default=True,
+              help="With --batch-api: wait for the jobs and collect them, or only submit (run again to collect).")
+@click.option("--poll-interval", "batch_poll_s", type=click.FloatRange(0.01), default=None,
+              help="With --batch-api: seconds between job status checks.  [default: 30]")
+@click.option("--cache", "cache_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Answer cache (SQLite).  [default: <data-dir>/cache/<category>/enrichment.sqlite]")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N items (by parent_asin), to try things out.")
+@click.option("--dry-run", is_flag=True, help="Only count what is cached and what would be sent; no API calls.")
+@click.option("--progress/--no-progress", default=True, show_default=True, help="Show progress bars.")
+def enrich(category: str, data_dir: Path, items_path: Path | None, task_name: str, provider: str, model: str | None,
+           base_url: str | None, api_version: str | None, concurrency: int | None, requests_per_minute: int | None,
+           max_attempts: int | None, timeout_s: float | None, title_batch_size: int | None, batch_api: bool,
+           wait: bool, batch_poll_s: float | None, cache_path: Path | None, limit: int | None, dry_run: bool,
+           progress: bool) -> None:
+    """Clean descriptions and titles and extract metadata for a category (seed notebooks 02-04).
+
+    Answers go to the cache shared with `dbt build` as they arrive; a killed run loses nothing and a re-run
+    only calls the API for inputs that are not answered yet (failed ones are tried again).
+    """
+    import pyarrow.parquet as pq
+
+    from python_jobs.enrich import pipeline
+    from python_jobs.enrich.config import EnrichConfig
+    from python_jobs.paths import CategoryPaths, validate_category
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    try:
+        validate_category(category)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--category") from None
+    paths = CategoryPaths(category, data_dir)
+    items_file = items_path or (paths.out_dir / "items.parquet")
+    if not items_file.is_file():
+        raise click.ClickException(f"{items_file} not found: build the items first (dbt build --vars "
+                                   f"'{{category: {category}}}' -s items)")
+    try:
+        config = EnrichConfig.from_mapping(
+            {"provider": provider, "model": model, "base_url": base_url, "api_version": api_version,
+             "concurrency": concurrency, "requests_per_minute": requests_per_minute, "max_attempts": max_attempts,
+             "timeout_s": timeout_s, "title_batch_size": title_batch_size, "batch_poll_s": batch_poll_s,
+             "cache_path": cache_path or pipeline.default_cache_path(category, data_dir), "progress": progress}
+        ).resolved()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    if batch_api and config.provider != "gemini":
+        raise click.ClickException("--batch-api needs the gemini provider (set GEMINI_API_KEY)")
+
+    items = pq.read_table(items_file).sort_by("parent_asin")
+    if limit:
+        items = items.slice(0, limit)
+    click.echo(f"enrich {category}: {items.num_rows} items, provider={config.provider}"
+               + (f" model={config.model} concurrency={config.concurrency} rpm={config.requests_per_minute}"
+                  f" base_url={config.base_url or 'default'}" if config.provider == "gemini" else "")
+               + f", cache={config.cache_path}", err=True)
+
+    if dry_run:
+        _dry_run(items, config, task_name)
+        return
+
+    run = lambda name, inputs: pipeline.run_named_task(name, inputs, config, batch_api=batch_api, wait=wait)  # noqa: E731
+    titles = descriptions = None
+    if task_name in ("all", "descriptions"):
+        descriptions, stats = run("clean_description", pipeline.description_items(items))
+        click.echo(stats.summary())
+    if task_name in ("all", "titles"):
+        titles, stats = run("clean_title", pipeline.title_items(items))
+        click.echo(stats.summary())
+    if task_name in ("all", "metadata"):
+        if batch_api and task_name == "all" and (_pending(descriptions) or _pending(titles)):
+            click.echo("metadata waits for the cleaned text: run again once the batch jobs are collected", err=True)
+            return
+        clean_titles = pipeline.as_mapping(titles, "clean_title") if titles is not None \
+            else _cached_clean(items, config, "clean_title")
+        clean_desc = pipeline.as_mapping(descriptions, "clean_description") if descriptions is not None \
+            else _cached_clean(items, config, "clean_description")
+        _, stats = run("extract_metadata", pipeline.metadata_items(items, clean_titles, clean_desc))
+        click.echo(stats.summary())
+
+
+def _pending(table) -> bool:
+    return table is not None and "pending" in set(table.column("status").to_pylist())
+
+
+def _cached_clean(items, config, task_name: str) -> dict[str, str]:
+    """Cleaned text for the metadata inputs, as the dbt models see it: the cached answer, else the rules'."""
+    from python_jobs.enrich import pipeline
+    from python_jobs.enrich.cache import AnswerCache
+    from python_jobs.enrich.providers.offline import OfflineProvider
+    from python_jobs.enrich.runner import build_jobs
+    from python_jobs.enrich.tasks import get_task
+
+    task = get_task(task_name, config.title_max_chars, config.description_max_words)
+    source = pipeline.description_items(items) if task_name == "clean_description" else pipeline.title_items(items)
+    jobs, keys = build_jobs(task, source)
+    cached: dict[str, str] = {}
+    if config.provider == "gemini" and config.cache_path and Path(config.cache_path).exists():
+        with AnswerCache(config.cache_path) as cache:
+            rows = cache.get_many(task.name, task.prompt_version, config.model, [j.key for j in jobs])
+            cached = {k: r.value for k, r in rows.items() if r.status == "ok"}
+    rules = OfflineProvider(workers=1)
+    by_key = {j.key: j for j in jobs}
+    return {asin: (cached[key] if key in cached else rules.answer(task, by_key[key].payload)) if key else ""
+            for (asin, _), key in zip(source, keys)}
+
+
+def _dry_run(items, config, task_name: str) -> None:
+    from python_jobs.enrich import pipeline
+    from python_jobs.enrich.cache import AnswerCache
+    from python_jobs.enrich.runner import build_jobs
+    from python_jobs.enrich.tasks import get_task
+
+    plans = []
+    if task_name in ("all", "descriptions"):
+        plans.append(("clean_description", pipeline.description_items(items)))
+    if task_name in ("all", "titles"):
+        plans.append(("clean_title", pipeline.title_items(items)))
+    if task_name in ("all", "metadata"):
+        plans.append(("extract_metadata", pipeline.metadata_items(
+            items, _cached_clean(items, config, "clean_title"), _cached_clean(items, config, "clean_description"))))
+    for name, inputs in plans:
+        task = get_task(name, config.title_max_chars, config.description_max_words)
+        jobs, _ = build_jobs(task, inputs)
+        cached = 0
+        if config.provider == "gemini" and config.cache_path and Path(config.cache_path).exists():
+            with AnswerCache(config.cache_path) as cache:
+                rows = cache.get_many(task.name, task.prompt_version, config.model, [j.key for j in jobs])
+                cached = sum(1 for r in rows.values() if r.status == "ok")
+        click.echo(f"{name}: {len(inputs)} items, {len(jobs)} distinct inputs, {cached} cached, "
+                   f"{len(jobs) - cached} to send" + ("" if config.provider == "gemini" else " (offline: rules, not cached)"))

@@ -1,0 +1,320 @@
+"""The Gemini provider: the real google-genai SDK, async, bounded, paced and retried.
+
+- `config.concurrency` workers share one async client (`client.aio.models.generate_content`).
+- A global pacer (aiolimiter, 1-second window) keeps requests under `requests_per_minute`; a 429 also
+  pauses every worker (for the server's RetryInfo delay when it sends one) so we back off together.
+- Retries (up to `max_attempts` per item) with exponential backoff and jitter on 408/429/5xx, timeouts and
+  connection errors, and on answers that fail parsing or validation (missing tags, too long, bad JSON).
+  401/403/404 stop the run (a bad key or model name fails every item the same way); other 4xx fail the item.
+  The SDK's own retry is left off so every attempt passes through the pacer and is counted.
+- Titles can be sent several per request (`title_batch_size`); items missing from a batched answer are
+  retried in a smaller request.
+- `run_batch_api` uses the Gemini Batch API instead (half price, asynchronous): jobs are recorded in the
+  cache, so an interrupted run collects them later instead of paying twice.
+The API key goes to the SDK only (sent as a header); error texts are redacted before they are stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Awaitable, Sequence, TypeVar
+
+from python_jobs.enrich.config import EnrichConfig
+from python_jobs.enrich.providers.base import Job, OnDone, Outcome, ProviderStats
+from python_jobs.enrich.tasks import AnswerError, Task, response_schema
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+RETRY_CODES = frozenset({408, 429, 500, 502, 503, 504})
+FATAL_CODES = frozenset({401, 403, 404})
+TERMINAL_BATCH_STATES = frozenset({"JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED",
+                                   "JOB_STATE_EXPIRED", "JOB_STATE_PARTIALLY_SUCCEEDED"})
+
+
+def _state(job: Any) -> str:
+    state = getattr(job, "state", None)
+    return str(getattr(state, "value", state))
+
+
+class FatalProviderError(RuntimeError):
+    """An error that every further request would repeat (bad key, unknown model): the run stops."""
+
+
+def run_coroutine(coro: Awaitable[T]) -> T:
+    """asyncio.run, also from code that already runs inside an event loop (then in a helper thread)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)  # type: ignore[arg-type]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()  # type: ignore[arg-type]
+
+
+def backoff_delay(attempt: int, initial: float, cap: float, rng: random.Random) -> float:
+    """Exponential backoff with 'equal jitter': half the step fixed, half random (spreads retries out)."""
+    step = min(cap, initial * (2 ** (attempt - 1)))
+    return step / 2 + rng.uniform(0, step / 2)
+
+
+def _server_retry_delay(exc: Exception) -> float | None:
+    """The RetryInfo delay a 429 may carry ({"details": [{"retryDelay": "17s"}]})."""
+    details = getattr(exc, "details", None)
+    try:
+        for item in (details or {}).get("error", {}).get("details", []) or []:
+            value = item.get("retryDelay")
+            if isinstance(value, str) and value.endswith("s"):
+                return float(value[:-1])
+    except (AttributeError, TypeError, ValueError):
+        return None
+    return None
+
+
+def classify(exc: BaseException) -> tuple[str, str]:
+    """(action, kind): action is 'retry', 'fail' (this item only) or 'fatal' (stop the run)."""
+    from google.genai import errors
+
+    if isinstance(exc, AnswerError):
+        return "retry", "bad_answer"
+    if isinstance(exc, errors.APIError):
+        code = int(getattr(exc, "code", 0) or 0)
+        if code in RETRY_CODES:
+            return "retry", str(code)
+        if code in FATAL_CODES:
+            return "fatal", str(code)
+        return "fail", str(code)
+    name = type(exc).__name__
+    module = type(exc).__module__ or ""
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)) or "Timeout" in name:
+        return "retry", "timeout"
+    if module.startswith(("httpx", "httpcore", "aiohttp")) or isinstance(exc, (ConnectionError, OSError)):
+        return "retry", "connection"
+    if isinstance(exc, json.JSONDecodeError) or name == "ValidationError" or module.startswith("google.genai"):
+        return "retry", "bad_response"   # an unreadable response body
+    return "raise", name
+
+
+def describe(exc: BaseException, config: EnrichConfig) -> str:
+    code = getattr(exc, "code", None)
+    message = getattr(exc, "message", None) or str(exc)
+    text = f"{type(exc).__name__}" + (f" {code}" if code else "") + f": {message}"
+    return (config.redact(text) or "")[:500]
+
+
+class GeminiProvider:
+    name = "gemini"
+    cacheable = True
+
+    def __init__(self, config: EnrichConfig, seed: int = 0) -> None:
+        if not config.api_key:
+            raise ValueError("the gemini provider needs an API key (GEMINI_API_KEY)")
+        self.config = config
+        self.model = config.model
+        self._rng = random.Random(seed)
+        self._pause_until = 0.0
+        self._fatal: BaseException | None = None
+
+    # ---- SDK objects -----------------------------------------------------------------------------------------
+    def make_client(self) -> Any:
+        """A google-genai client. Keep a reference for as long as it is used (its __del__ closes it)."""
+        from google import genai
+        from google.genai import types
+
+        http = types.HttpOptions(base_url=self.config.base_url, api_version=self.config.api_version,
+                                 timeout=int(self.config.timeout_s * 1000))
+        return genai.Client(api_key=self.config.api_key, http_options=http)
+
+    def generation_config(self, task: Task, n_items: int = 1) -> Any:
+        from google.genai import types
+
+        kwargs: dict[str, Any] = {"temperature": self.config.temperature,
+                                  "max_output_tokens": task.max_output_tokens * max(1, n_items)}
+        if task.json_output:
+            kwargs.update(response_mime_type="application/json",
+                          response_schema=types.Schema.model_validate(response_schema()))
+        return types.GenerateContentConfig(**kwargs)
+
+    # ---- online mode -----------------------------------------------------------------------------------------
+    def run(self, task: Task, jobs: Sequence[Job], on_done: OnDone) -> ProviderStats:
+        stats = ProviderStats()
+        if jobs:
+            run_coroutine(self._run(task, list(jobs), on_done, stats))
+        return stats
+
+    def _groups(self, task: Task, jobs: list[Job]) -> list[list[Job]]:
+        size = self.config.title_batch_size if task.batchable else 1
+        return [jobs[i: i + size] for i in range(0, len(jobs), size)]
+
+    async def _run(self, task: Task, jobs: list[Job], on_done: OnDone, stats: ProviderStats) -> None:
+        from aiolimiter import AsyncLimiter
+
+        rpm = self.config.requests_per_minute
+        period = max(1.0, 60.0 / rpm)          # a 1 s window: bursts of at most rpm/60, not a minute's worth
+        limiter = AsyncLimiter(max_rate=rpm * period / 60.0, time_period=period)
+        client = self.make_client()
+        groups = iter(self._groups(task, jobs))
+        self._fatal = None
+
+        async def worker() -> None:
+            for group in groups:   # a shared iterator: each group goes to exactly one worker
+                if self._fatal is not None:
+                    return
+                for outcome in await self._answer_group(client, limiter, task, group, stats):
+                    on_done(outcome)
+
+        try:
+            n_workers = max(1, min(self.config.concurrency, len(jobs)))
+            await asyncio.gather(*(worker() for _ in range(n_workers)))
+        finally:
+            await client.aio.aclose()
+        if self._fatal is not None:
+            raise FatalProviderError(describe(self._fatal, self.config)) from None
+
+    async def _pace(self, limiter: Any) -> None:
+        loop = asyncio.get_running_loop()
+        while (wait := self._pause_until - loop.time()) > 0:
+            await asyncio.sleep(wait)
+        await limiter.acquire()
+
+    async def _answer_group(self, client: Any, limiter: Any, task: Task, group: list[Job],
+                            stats: ProviderStats) -> list[Outcome]:
+        """Answer a group (one job, or several titles in one request); retried until done or out of attempts."""
+        pending = list(group)
+        outcomes: list[Outcome] = []
+        last_error = "no attempt made"
+        attempt = 0
+        while pending and attempt < self.config.max_attempts and self._fatal is None:
+            attempt += 1
+            if attempt > 1:
+                stats.retries += 1
+            try:
+                await self._pace(limiter)
+                stats.requests += 1
+                batched = len(pending) > 1
+                prompt = task.batch_prompt([j.text for j in pending]) if batched else task.prompt(pending[0].text)
+                response = await client.aio.models.generate_content(
+                    model=self.model, contents=prompt, config=self.generation_config(task, len(pending)))
+                text = response.text
+                if not text:
+                    reason = getattr((response.candidates or [None])[0], "finish_reason", None)
+                    raise AnswerError(f"empty answer (finish_reason={reason})")
+                if batched:
+                    results = task.parse_batch(text, len(pending))  # type: ignore[attr-defined]
+                    still: list[Job] = []
+                    errors: list[str] = []
+                    for pos, job in enumerate(pending):
+                        value = results[pos]
+                        if isinstance(value, Exception):
+                            still.append(job)
+                            errors.append(str(value))
+                        else:
+                            outcomes.append(Outcome(job.key, True, value, attempts=attempt))
+                    pending = still
+                    if pending:
+                        raise AnswerError(f"{len(pending)} of the batched titles unusable: {errors[0]}")
+                else:
+                    outcomes.append(Outcome(pending[0].key, True, task.parse(text), attempts=attempt))
+                    pending = []
+            except Exception as exc:  # noqa: BLE001 - classified below; unknown kinds are re-raised
+                action, kind = classify(exc)
+                if action == "raise":
+                    raise
+                stats.count_error(kind)
+                last_error = describe(exc, self.config)
+                if action == "fatal":
+                    self._fatal = exc
+                    break
+                if action == "fail":
+                    break
+                if attempt < self.config.max_attempts:
+                    delay = backoff_delay(attempt, self.config.backoff_initial_s, self.config.backoff_max_s, self._rng)
+                    if kind == "429":
+                        server = _server_retry_delay(exc)
+                        delay = max(delay, min(server, self.config.backoff_max_s)) if server else delay
+                        loop = asyncio.get_running_loop()
+                        self._pause_until = max(self._pause_until, loop.time() + delay)
+                    await asyncio.sleep(delay)
+        if self._fatal is not None and pending:
+            return outcomes  # not recorded as failed: the run stops and these are simply not answered yet
+        outcomes.extend(Outcome(j.key, False, None, attempts=attempt, error=last_error) for j in pending)
+        return outcomes
+
+    # ---- Batch API mode --------------------------------------------------------------------------------------
+    def run_batch_api(self, task: Task, jobs: Sequence[Job], on_done: OnDone, cache: Any,
+                      wait: bool = True) -> ProviderStats:
+        """Submit the jobs as Gemini Batch API jobs (recorded in the cache), poll, collect the answers.
+
+        Jobs already inside a recorded, uncollected batch are not submitted again; with wait=False this only
+        submits (a later run collects)."""
+        from google.genai import types
+
+        stats = ProviderStats()
+        client = self.make_client()
+        version, model = task.prompt_version, self.model
+        by_key = {j.key: j for j in jobs}
+        open_jobs = cache.open_batch_jobs(task.name, version, model)
+        in_flight = {h for _, hashes in open_jobs for h in hashes}
+        to_submit = [j for j in jobs if j.key not in in_flight]
+        config = self.generation_config(task)
+        for i in range(0, len(to_submit), self.config.batch_max_requests):
+            chunk = to_submit[i: i + self.config.batch_max_requests]
+            requests = [types.InlinedRequest(contents=task.prompt(j.text), config=config, metadata={"key": j.key})
+                        for j in chunk]
+            job = client.batches.create(model=model, src=requests,
+                                        config={"display_name": f"semantic-ids-{task.name}-{int(time.time())}"})
+            cache.add_batch_job(job.name, task.name, version, model, _state(job), [j.key for j in chunk])
+            open_jobs.append((job.name, [j.key for j in chunk]))
+            stats.batch_jobs_submitted += 1
+            stats.requests += 1
+            log.info("submitted batch job %s with %d requests", job.name, len(chunk))
+        pending = {name: hashes for name, hashes in open_jobs}
+        while pending:
+            for name in list(pending):
+                job = client.batches.get(name=name)
+                state = _state(job)
+                if state not in TERMINAL_BATCH_STATES:
+                    continue
+                hashes = pending.pop(name)
+                if state in ("JOB_STATE_SUCCEEDED", "JOB_STATE_PARTIALLY_SUCCEEDED"):
+                    self._collect(task, job, hashes, by_key, on_done, stats)
+                    cache.update_batch_job(name, "collected")
+                    stats.batch_jobs_collected += 1
+                else:   # its inputs are no longer in flight: the next run submits them again
+                    cache.update_batch_job(name, state, self.config.redact(str(getattr(job, "error", None))))
+                    log.warning("batch job %s ended in %s", name, state)
+            if pending and not wait:
+                break
+            if pending:
+                time.sleep(self.config.batch_poll_s)
+        stats.batch_pending = sum(len(h) for h in pending.values())
+        client.close()
+        return stats
+
+    def _collect(self, task: Task, job: Any, hashes: list[str], by_key: dict[str, Job], on_done: OnDone,
+                 stats: ProviderStats) -> None:
+        responses = list(getattr(getattr(job, "dest", None), "inlined_responses", None) or [])
+        seen: set[str] = set()
+        for pos, item in enumerate(responses):
+            key = (item.metadata or {}).get("key") or (hashes[pos] if pos < len(hashes) else None)
+            if key is None or key in seen:
+                continue
+            seen.add(key)
+            try:
+                if item.error is not None:
+                    raise AnswerError(f"batch request error: {item.error.message or item.error}")
+                text = item.response.text if item.response is not None else None
+                if not text:
+                    raise AnswerError("empty answer in batch output")
+                on_done(Outcome(key, True, task.parse(text), attempts=1))
+            except AnswerError as exc:
+                stats.count_error("bad_answer")
+                on_done(Outcome(key, False, None, attempts=1, error=self.config.redact(str(exc))[:500]))
+        for key in hashes:
+            if key not in seen:
+                on_done(Outcome(key, False, None, attempts=1, error="missing from the batch output"))

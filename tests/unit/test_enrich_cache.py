@@ -1,0 +1,48 @@
+"""The answer cache: answers kept once, failures retried, attempts add up, "NA" refused."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from python_jobs.enrich.cache import AnswerCache
+
+KEY = ("clean_title", "v1", "m")
+
+
+def test_ok_answer_is_never_overwritten_and_attempts_add_up(tmp_path):
+    with AnswerCache(tmp_path / "c.sqlite") as cache:
+        cache.put(*KEY, "h1", status="failed", attempts=5, error="503")
+        assert cache.get_many(*KEY, ["h1"])["h1"].status == "failed"
+        cache.put(*KEY, "h1", status="ok", value="Clean Title", attempts=2)
+        cache.put(*KEY, "h1", status="failed", attempts=1, error="later failure")   # ignored: already ok
+        cache.put(*KEY, "h1", status="ok", value="Other", attempts=1)               # ignored too
+        row = cache.get_many(*KEY, ["h1", "missing"])
+        assert list(row) == ["h1"]
+        assert (row["h1"].status, row["h1"].value, row["h1"].attempts, row["h1"].error) == ("ok", "Clean Title", 7, None)
+
+
+def test_keys_separate_task_version_and_model(tmp_path):
+    with AnswerCache(tmp_path / "c.sqlite") as cache:
+        cache.put("clean_title", "v1", "m", "h", status="ok", value="a")
+        cache.put("clean_title", "v2", "m", "h", status="ok", value="b")
+        cache.put("clean_title", "v1", "other", "h", status="ok", value="c")
+        assert cache.get_many("clean_title", "v1", "m", ["h"])["h"].value == "a"
+        assert cache.get_many("clean_title", "v2", "m", ["h"])["h"].value == "b"
+        assert cache.counts() == {("clean_title", "ok"): 3}
+
+
+@pytest.mark.parametrize("bad", ["NA", "N/A", "", "null", " na "])
+def test_na_is_never_stored_as_an_answer(tmp_path, bad):
+    with AnswerCache(tmp_path / "c.sqlite") as cache:
+        with pytest.raises(sqlite3.IntegrityError):
+            cache.put(*KEY, "h", status="ok", value=bad)
+
+
+def test_structured_answers_round_trip_and_large_lookups(tmp_path):
+    with AnswerCache(tmp_path / "c.sqlite") as cache:
+        for i in range(1200):
+            cache.put("extract_metadata", "v1", "m", f"h{i}", status="ok", value={"platform": ["PC"], "n": i})
+        got = cache.get_many("extract_metadata", "v1", "m", [f"h{i}" for i in range(1200)])
+        assert len(got) == 1200 and got["h777"].value == {"platform": ["PC"], "n": 777}
