@@ -2,17 +2,20 @@
 
 Against the fake Gemini server (tests/fakes/gemini_server.py, run in its own process) with a fixed latency
 per call (default 200 ms):
-  1. ours, defaults (32 in flight, 4,000 requests/min pace), descriptions, one item per request, with the
-     SQLite cache written as answers arrive;
+  1. ours, all defaults (32 in flight, 4,000 requests/min pace, 4 descriptions per request), descriptions,
+     with the SQLite cache written as answers arrive;
   2. an immediate re-run of the same items: API calls made (goal 0);
   3. ours with the pace lifted: what 32 in flight can do (the concurrency ceiling);
-  4. titles with 10 per request, at the default pace;
+  4. titles at the defaults (10 per request, default pace);
+  4b. descriptions one per request (description_batch_size=1), default pace: what batching adds;
   5. the seed's way: 10 threads, one synchronous SDK call at a time, 0.2 s sleep after each item (NB02);
 and 6. the offline provider on the full-scale generated sample (`python -m python_jobs sample --preset full
 --raw-dir /tmp/bench_raw`), or on the Industrial texts when that is absent (said in the output).
 
     .venv/bin/python benchmarks/bench_enrich.py                 # everything (about 9 minutes)
-    .venv/bin/python benchmarks/bench_enrich.py --items 2000 --baseline-items 500 --lifted-items 2000   # quick
+    .venv/bin/python benchmarks/bench_enrich.py --items 2000 --baseline-items 500 --lifted-items 2000 \
+        --unbatched-items 1000 --skip-offline                    # quick
+The load average (the machine may be shared) is recorded before and after every run.
 """
 
 from __future__ import annotations
@@ -77,9 +80,14 @@ def descriptions(n: int) -> list[tuple[str, str]]:
     return out
 
 
+def load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
 def ours(server: FakeServer, items, task_name: str, cache_path: Path, **overrides) -> dict:
     config = EnrichConfig(provider="gemini", api_key=KEY, base_url=server.base_url, **overrides)
     calls0 = server.generate_calls()
+    load0 = load()
     started = time.perf_counter()
     with AnswerCache(cache_path) as cache:
         table, stats = run_task(get_task(task_name), items, GeminiProvider(config), cache, progress=True)
@@ -87,7 +95,8 @@ def ours(server: FakeServer, items, task_name: str, cache_path: Path, **override
     ok = sum(s == "ok" for s in table.column("status").to_pylist())
     return {"items": len(items), "seconds": round(seconds, 2), "items_per_s": round(len(items) / seconds, 1),
             "api_calls": server.generate_calls() - calls0, "ok": ok, "concurrency": config.concurrency,
-            "rpm": config.requests_per_minute, "title_batch_size": config.title_batch_size}
+            "rpm": config.requests_per_minute, "items_per_request": config.batch_size(get_task(task_name).name),
+            "loadavg_before": load0, "loadavg_after": load()}
 
 
 def seed_baseline(server: FakeServer, items, threads: int = 10, sleep_s: float = 0.2) -> dict:
@@ -117,6 +126,7 @@ def seed_baseline(server: FakeServer, items, threads: int = 10, sleep_s: float =
         time.sleep(sleep_s)
 
     calls0 = server.generate_calls()
+    load0 = load()
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=threads) as pool:
         list(pool.map(lambda it: clean(*it), items))
@@ -124,7 +134,8 @@ def seed_baseline(server: FakeServer, items, threads: int = 10, sleep_s: float =
     checkpoint.close()
     os.unlink(checkpoint.name)
     return {"items": len(items), "seconds": round(seconds, 2), "items_per_s": round(len(items) / seconds, 1),
-            "api_calls": server.generate_calls() - calls0, "threads": threads, "sleep_s": sleep_s}
+            "api_calls": server.generate_calls() - calls0, "threads": threads, "sleep_s": sleep_s,
+            "loadavg_before": load0, "loadavg_after": load()}
 
 
 def load_full_items(raw_dir: Path, category: str, limit: int | None) -> list[dict] | None:
@@ -192,6 +203,8 @@ def main() -> None:
     parser.add_argument("--baseline-items", type=int, default=2_000,
                         help="items for the seed-style baseline (its rate is steady: 25 items/s at 0.2 s latency)")
     parser.add_argument("--lifted-items", type=int, default=5_000, help="items for the run with the pace lifted")
+    parser.add_argument("--unbatched-items", type=int, default=5_000,
+                        help="items for descriptions one per request (its rate is steady: the pace, 66 requests/s)")
     parser.add_argument("--full-raw-dir", type=Path, default=Path("/tmp/bench_raw"))
     parser.add_argument("--category", default="sample", help="category under --full-raw-dir")
     parser.add_argument("--offline-limit", type=int, default=None, help="cap on items for the offline run")
@@ -201,7 +214,8 @@ def main() -> None:
     args = parser.parse_args()
 
     report: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                                "platform": platform.platform()}, "latency_s": args.latency}
+                                "platform": platform.platform()}, "latency_s": args.latency,
+                    "loadavg_start": load()}
     if not args.skip_online:
         server = FakeServer(args.latency)
         tmp = Path(tempfile.mkdtemp(prefix="bench_enrich_"))
@@ -217,15 +231,19 @@ def main() -> None:
             report["ours_pace_lifted"] = ours(server, descriptions(args.lifted_items), "descriptions", tmp / "b.sqlite",
                                               requests_per_minute=10_000_000)
             print(report["ours_pace_lifted"], flush=True)
-            print(f"[4] titles, 10 per request: {args.items} titles ...", flush=True)
+            print(f"[4] titles at defaults: {args.items} titles ...", flush=True)
             titles = [(a, f"ITEM {i} " + t[:80]) for i, (a, t) in enumerate(items)]
-            report["ours_titles_batched"] = ours(server, titles, "titles", tmp / "c.sqlite", title_batch_size=10)
-            print(report["ours_titles_batched"], flush=True)
+            report["ours_titles_default"] = ours(server, titles, "titles", tmp / "c.sqlite")
+            print(report["ours_titles_default"], flush=True)
+            print(f"[4b] descriptions one per request: {args.unbatched_items} descriptions ...", flush=True)
+            report["ours_descriptions_unbatched"] = ours(server, descriptions(args.unbatched_items), "descriptions",
+                                                         tmp / "d.sqlite", description_batch_size=1)
+            print(report["ours_descriptions_unbatched"], flush=True)
             print(f"[5] seed baseline: {args.baseline_items} descriptions, 10 threads ...", flush=True)
             report["seed_baseline"] = seed_baseline(server, descriptions(args.baseline_items))
             print(report["seed_baseline"], flush=True)
             base = report["seed_baseline"]["items_per_s"]
-            for key in ("ours_default", "ours_pace_lifted", "ours_titles_batched"):
+            for key in ("ours_default", "ours_pace_lifted", "ours_titles_default", "ours_descriptions_unbatched"):
                 report[key]["speedup_vs_seed"] = round(report[key]["items_per_s"] / base, 2)
         finally:
             server.stop()
@@ -239,6 +257,7 @@ def main() -> None:
             print(f"[6] offline provider on {len(items)} items from {source} ...", flush=True)
             report["offline"] = {"source": source, **offline(items, workers=os.cpu_count() or 1)}
             print(report["offline"], flush=True)
+    report["loadavg_end"] = load()
     print(json.dumps(report, indent=2))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))

@@ -40,7 +40,10 @@ TASK_CHOICES = ("all", "descriptions", "titles", "metadata")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(0.1), default=None,
               help="Seconds before one request is abandoned (and retried).  [default: 60]")
 @click.option("--title-batch-size", type=click.IntRange(1, 50), default=None,
-              help="Titles sent per request (1 = one per request).  [default: 1]")
+              help="Titles sent per request (1 = one per request, as the seed).  [default: 10]")
+@click.option("--description-batch-size", type=click.IntRange(1, 20), default=None,
+              help="Descriptions sent per request (1 = one per request, as the seed). An item missing or unusable "
+                   "in a batched answer is retried alone; the cache stays per item.  [default: 4]")
 @click.option("--batch-api/--no-batch-api", default=False, show_default=True,
               help="Use the Gemini Batch API (half price, answers within hours). Submitted jobs are recorded in the "
                    "cache; an interrupted run collects them later instead of submitting again.")
@@ -55,9 +58,9 @@ TASK_CHOICES = ("all", "descriptions", "titles", "metadata")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Show progress bars.")
 def enrich(category: str, data_dir: Path, items_path: Path | None, task_name: str, provider: str, model: str | None,
            base_url: str | None, api_version: str | None, concurrency: int | None, requests_per_minute: int | None,
-           max_attempts: int | None, timeout_s: float | None, title_batch_size: int | None, batch_api: bool,
-           wait: bool, batch_poll_s: float | None, cache_path: Path | None, limit: int | None, dry_run: bool,
-           progress: bool) -> None:
+           max_attempts: int | None, timeout_s: float | None, title_batch_size: int | None,
+           description_batch_size: int | None, batch_api: bool, wait: bool, batch_poll_s: float | None,
+           cache_path: Path | None, limit: int | None, dry_run: bool, progress: bool) -> None:
     """Clean descriptions and titles and extract metadata for a category (seed notebooks 02-04).
 
     Answers go to the cache shared with `dbt build` as they arrive; a killed run loses nothing and a re-run
@@ -83,7 +86,8 @@ def enrich(category: str, data_dir: Path, items_path: Path | None, task_name: st
         config = EnrichConfig.from_mapping(
             {"provider": provider, "model": model, "base_url": base_url, "api_version": api_version,
              "concurrency": concurrency, "requests_per_minute": requests_per_minute, "max_attempts": max_attempts,
-             "timeout_s": timeout_s, "title_batch_size": title_batch_size, "batch_poll_s": batch_poll_s,
+             "timeout_s": timeout_s, "title_batch_size": title_batch_size,
+             "description_batch_size": description_batch_size, "batch_poll_s": batch_poll_s,
              "cache_path": cache_path or pipeline.default_cache_path(category, data_dir), "progress": progress}
         ).resolved()
     except ValueError as exc:
@@ -96,6 +100,7 @@ def enrich(category: str, data_dir: Path, items_path: Path | None, task_name: st
         items = items.slice(0, limit)
     click.echo(f"enrich {category}: {items.num_rows} items, provider={config.provider}"
                + (f" model={config.model} concurrency={config.concurrency} rpm={config.requests_per_minute}"
+                  f" per-request titles={config.title_batch_size} descriptions={config.description_batch_size}"
                   f" base_url={config.base_url or 'default'}" if config.provider == "gemini" else "")
                + f", cache={config.cache_path}", err=True)
 

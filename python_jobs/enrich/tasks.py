@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Callable
 
 from python_jobs.enrich import rules
 from python_jobs.enrich.extract import MetadataInput, extract_metadata
@@ -70,6 +70,32 @@ def _tidy(text: str) -> str:
     return _SPACES.sub(" ", _ANY_TAG.sub(" ", text)).strip()
 
 
+def _keyed_blocks(answer: str, tag: str, n: int, check: Callable[[str], Any]) -> dict[int, Any]:
+    """{position (0-based): checked value or AnswerError} for a batched answer of n items.
+
+    Each item's answer is `<tag id="N">...</tag>` (N from 1; quotes around N optional). An item that is
+    missing, answered twice (which one is meant?) or fails `check` gets an AnswerError, so it is retried
+    alone; the other items stand on their own.
+    """
+    blocks: dict[int, list[str]] = {}
+    pattern = rf"<{tag}\s+id\s*=\s*[\"']?(\d+)[\"']?\s*>(.*?)</{tag}>"
+    for ident, body in re.findall(pattern, answer or "", re.S):
+        blocks.setdefault(int(ident) - 1, []).append(body)
+    found: dict[int, Any] = {}
+    for pos in range(n):
+        bodies = blocks.get(pos)
+        if not bodies:
+            found[pos] = AnswerError(f"item {pos + 1} missing from the batched answer")
+        elif len(bodies) > 1:
+            found[pos] = AnswerError(f"item {pos + 1} answered {len(bodies)} times in the batched answer")
+        else:
+            try:
+                found[pos] = check(_tidy(bodies[0]))
+            except AnswerError as exc:
+                found[pos] = exc
+    return found
+
+
 @dataclass(frozen=True)
 class Task:
     name: str
@@ -89,9 +115,18 @@ class Task:
         raise NotImplementedError
 
     # generation settings per task
-    max_output_tokens: int = 1024
+    max_output_tokens: int = 1024    # per item (a batched request gets this times its item count)
     json_output: bool = False
+    # batchable tasks also have batch_prompt(texts) and parse_batch(answer, n); the batch prompt file
+    # `<name>_batch.<version>.txt` shares the version (and so the cache key) of `<name>.<version>.txt`
     batchable: bool = False
+
+    def batch_prompt(self, texts: list[str]) -> str:
+        raise NotImplementedError
+
+    def parse_batch(self, answer: str, n: int) -> dict[int, Any]:
+        """{position (0-based): value or AnswerError} for each of the n inputs sent."""
+        raise NotImplementedError
 
 
 @dataclass(frozen=True)
@@ -102,6 +137,7 @@ class CleanDescription(Task):
     max_input_chars: int = rules.DESCRIPTION_INPUT_CHARS
     max_words: int = rules.DESCRIPTION_MAX_WORDS
     max_output_tokens: int = 1024
+    batchable: bool = True
 
     def prepare(self, payload: Any) -> str:
         return (payload or "")[: self.max_input_chars]
@@ -110,14 +146,25 @@ class CleanDescription(Task):
         return fill(load_prompt(self.name, _base(self.prompt_version)), text=_neutralise(text, "description",
                     "clean_description"), max_words=self.max_words)
 
-    def parse(self, answer: str) -> str:
-        text = _tagged(answer or "", "clean_description")
+    def batch_prompt(self, texts: list[str]) -> str:
+        items = "\n".join(f'<description id="{i}">\n{_neutralise(t, "description", "clean_description", "descriptions")}'
+                          f"\n</description>" for i, t in enumerate(texts, start=1))
+        return fill(load_prompt(self.name + "_batch", _base(self.prompt_version)), items=items,
+                    max_words=self.max_words, count=len(texts))
+
+    def _check(self, text: str) -> str:
         if not text or is_null_like(text):
             raise AnswerError("empty cleaned description")
         words = rules.word_count(text)
         if words > self.max_words:
             raise AnswerError(f"cleaned description has {words} words (limit {self.max_words})")
         return text
+
+    def parse(self, answer: str) -> str:
+        return self._check(_tagged(answer or "", "clean_description"))
+
+    def parse_batch(self, answer: str, n: int) -> dict[int, Any]:
+        return _keyed_blocks(answer, "clean_description", n, self._check)
 
     def offline(self, payload: Any) -> str:
         return rules.clean_description(payload, max_words=self.max_words, input_chars=self.max_input_chars)
@@ -156,18 +203,7 @@ class CleanTitle(Task):
         return self._check(_tagged(answer or "", "clean_title"))
 
     def parse_batch(self, answer: str, n: int) -> dict[int, Any]:
-        """{position (0-based): title or AnswerError} for each of the n titles sent."""
-        found: dict[int, Any] = {}
-        for ident, body in re.findall(r'<clean_title id="?(\d+)"?>(.*?)</clean_title>', answer or "", re.S):
-            pos = int(ident) - 1
-            if 0 <= pos < n and pos not in found:
-                try:
-                    found[pos] = self._check(_tidy(body))
-                except AnswerError as exc:
-                    found[pos] = exc
-        for pos in range(n):
-            found.setdefault(pos, AnswerError(f"title {pos + 1} missing from the batched answer"))
-        return found
+        return _keyed_blocks(answer, "clean_title", n, self._check)
 
     def offline(self, payload: Any) -> str:
         return rules.clean_title(payload, max_chars=self.max_chars, input_chars=self.max_input_chars)

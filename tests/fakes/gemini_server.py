@@ -7,11 +7,13 @@ Serves on 127.0.0.1 (never anything else):
   GET  /_stats                                          request counters (for a client in another process)
 
 Answers imitate the three enrichment tasks from the tags in our prompts (<description>, <title>,
-<title id=..>, <product>), deterministically, so tests can check what was stored. Faults are scripted:
-`fail_next` applies to the next requests whatever they are; `faults[marker]` applies to requests whose
-prompt contains `marker` (stable under concurrency). A fault is an HTTP status (429, 503, 400, 401, ...)
-or one of: "timeout" (answer after `slow_s`), "malformed_json", "no_tags", "too_long", "empty",
-"extra_keys", "drop_one" (batched titles: leave one out), "leak_400" (a 400 quoting the key), "ok".
+<description id=..> and <title id=..> batches, <product>), deterministically, so tests can check what was
+stored. Faults are scripted: `fail_next` applies to the next requests whatever they are; `faults[marker]`
+applies to requests whose prompt contains `marker` (stable under concurrency). A fault is an HTTP status
+(429, 503, 400, 401, ...) or one of: "timeout" (answer after `slow_s`), "malformed_json", "no_tags",
+"too_long", "empty", "extra_keys", "drop_one", "leak_400" (a 400 quoting the key), "ok".
+In a batched prompt, "drop_one" (leave the item out) and "too_long" hit only the items whose text holds the
+marker; without a marker (fail_next), "drop_one" drops the first item and "too_long" hits every item.
 
 Run standalone (used by the benchmark and the kill/resume test):
   python -m tests.fakes.gemini_server --latency 0.2      # prints "READY http://127.0.0.1:PORT"
@@ -48,19 +50,39 @@ def _plain(text: str) -> str:
     return re.sub(r"\s+", " ", _TAG.sub(" ", html.unescape(text))).strip()
 
 
-def default_answer(prompt: str, fault: str | None = None) -> str:
+def _clean_title(text: str) -> str:
+    return _plain(text)[:200] or "Untitled"
+
+
+def _clean_description(text: str) -> str:
+    return " ".join(_plain(text).split()[:150]) or "No description."
+
+
+def _batch_answer(batch: list[tuple[str, str]], tag: str, clean: Callable[[str], str], too_long: Callable[[str], str],
+                  fault: str | None, marker: str | None) -> str:
+    if fault == "no_tags":
+        return "Here are the cleaned texts."
+    hit = {ident for ident, text in batch if marker and marker in text}
+    if not hit and fault in ("drop_one", "too_long"):
+        hit = {batch[0][0]} if fault == "drop_one" else {ident for ident, _ in batch}
+    parts = []
+    for ident, text in batch:
+        if fault == "drop_one" and ident in hit:
+            continue
+        answer = too_long(text) if fault == "too_long" and ident in hit else clean(text)
+        parts.append(f'<{tag} id="{ident}">{answer}</{tag}>')
+    return "\n".join(parts)
+
+
+def default_answer(prompt: str, fault: str | None = None, marker: str | None = None) -> str:
     """The model's text for one prompt: a plausible, deterministic cleaning of the input."""
+    batch = re.findall(r'<description id="(\d+)">(.*?)</description>', prompt, re.S)
+    if batch:
+        return _batch_answer(batch, "clean_description", _clean_description, lambda t: " ".join(["word"] * 260),
+                             fault, marker)
     batch = re.findall(r'<title id="(\d+)">(.*?)</title>', prompt, re.S)
     if batch:
-        if fault == "drop_one":
-            batch = batch[1:]
-        parts = []
-        for ident, title in batch:
-            clean = _plain(title)[:200] or "Untitled"
-            if fault == "too_long":
-                clean = (clean + " ") * 30
-            parts.append(f'<clean_title id="{ident}">{clean}</clean_title>')
-        return "\n".join(parts) if fault != "no_tags" else "Here are your titles."
+        return _batch_answer(batch, "clean_title", _clean_title, lambda t: (_clean_title(t) + " ") * 30, fault, marker)
     product = _between(prompt, "product")
     if product is not None:
         if fault == "malformed_json":
@@ -83,14 +105,13 @@ def default_answer(prompt: str, fault: str | None = None) -> str:
         return json.dumps(answer)
     title = _between(prompt, "title")
     if title is not None:
-        clean = _plain(title)[:200] or "Untitled"
+        clean = _clean_title(title)
         if fault == "too_long":
             clean = "Very Long Title " * 20
         return "I cleaned it: " + clean if fault == "no_tags" else f"<clean_title>{clean}</clean_title>"
     desc = _between(prompt, "description")
     if desc is not None:
-        words = _plain(desc).split()[:150]
-        clean = " ".join(words) or "No description."
+        clean = _clean_description(desc)
         if fault == "too_long":
             clean = " ".join(["word"] * 260)
         return clean if fault == "no_tags" else f"<clean_description>{clean}</clean_description>"
@@ -127,14 +148,15 @@ class FakeGemini:
         with self._lock:
             self.faults.setdefault(marker, deque()).extend(faults)
 
-    def _take_fault(self, prompt: str) -> Any:
+    def _take_fault(self, prompt: str) -> tuple[Any, str | None]:
+        """(fault, the marker that chose it, None for fail_next) for a request with this prompt."""
         with self._lock:
             if self.fail_next:
-                return self.fail_next.popleft()
+                return self.fail_next.popleft(), None
             for marker, queue in self.faults.items():
                 if queue and marker in prompt:
-                    return queue.popleft()
-        return None
+                    return queue.popleft(), marker
+        return None, None
 
     def reset_counts(self) -> None:
         with self._lock:
@@ -145,7 +167,8 @@ class FakeGemini:
             self.max_in_flight = 0
 
     # ---- answers ---------------------------------------------------------------------------------------------
-    def answer(self, body: dict, fault: Any = None, api_key: str | None = None) -> tuple[int, dict, float]:
+    def answer(self, body: dict, fault: Any = None, api_key: str | None = None,
+               marker: str | None = None) -> tuple[int, dict, float]:
         """(http status, json body, extra delay) for one generateContent request."""
         prompt = "".join(p.get("text", "") for c in body.get("contents", []) for p in c.get("parts", []))
         with self._lock:
@@ -161,7 +184,7 @@ class FakeGemini:
         delay = self.slow_s if fault == "timeout" else 0.0
         if fault == "empty":
             return 200, {"candidates": [{"finishReason": "SAFETY", "content": {"role": "model", "parts": []}}]}, 0.0
-        text = self.responder(prompt, body) if self.responder else default_answer(prompt, fault)
+        text = self.responder(prompt, body) if self.responder else default_answer(prompt, fault, marker)
         return 200, {
             "candidates": [{"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}],
             "usageMetadata": {"promptTokenCount": len(prompt) // 4, "candidatesTokenCount": len(text) // 4,
@@ -176,8 +199,8 @@ class FakeGemini:
         for item in requests:
             prompt = "".join(p.get("text", "") for c in item["request"].get("contents", [])
                              for p in c.get("parts", []))
-            fault = self._take_fault(prompt)
-            status, payload, _ = self.answer(item["request"], fault)
+            fault, marker = self._take_fault(prompt)
+            status, payload, _ = self.answer(item["request"], fault, marker=marker)
             entry: dict[str, Any] = {"metadata": item.get("metadata", {})}
             if status == 200:
                 entry["response"] = payload
@@ -240,7 +263,7 @@ class FakeGemini:
                 if method != "generateContent":
                     return self._send(404, {"error": {"code": 404, "message": method, "status": "NOT_FOUND"}})
                 prompt = "".join(p.get("text", "") for c in body.get("contents", []) for p in c.get("parts", []))
-                fault = fake._take_fault(prompt)
+                fault, marker = fake._take_fault(prompt)
                 with fake._lock:
                     fake.calls["generate"] += 1
                     fake.arrivals.append(time.monotonic())
@@ -249,7 +272,7 @@ class FakeGemini:
                     if fault is not None:
                         fake.calls[f"fault:{fault}"] += 1
                 try:
-                    status, payload, delay = fake.answer(body, fault, key)
+                    status, payload, delay = fake.answer(body, fault, key, marker)
                     if fake.latency_s or delay:
                         time.sleep(fake.latency_s + delay)
                     self._send(status, payload)

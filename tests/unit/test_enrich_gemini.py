@@ -28,8 +28,10 @@ def fake():
 
 
 def provider(fake: FakeGemini, **kw) -> GeminiProvider:
+    # one item per request unless a test asks for more: these tests count requests of the one-item path
+    # (several items per request: test_enrich_batch.py)
     settings = dict(provider="gemini", api_key=KEY, base_url=fake.base_url, backoff_initial_s=0.01,
-                    backoff_max_s=0.05, timeout_s=5.0, max_attempts=4)
+                    backoff_max_s=0.05, timeout_s=5.0, max_attempts=4, title_batch_size=1, description_batch_size=1)
     settings.update(kw)
     return GeminiProvider(EnrichConfig(**settings))
 

@@ -7,8 +7,9 @@
   connection errors, and on answers that fail parsing or validation (missing tags, too long, bad JSON).
   401/403/404 stop the run (a bad key or model name fails every item the same way); other 4xx fail the item.
   The SDK's own retry is left off so every attempt passes through the pacer and is counted.
-- Titles can be sent several per request (`title_batch_size`); items missing from a batched answer are
-  retried in a smaller request.
+- Titles and descriptions are sent several per request (`title_batch_size`, `description_batch_size`),
+  answered per item id; an item whose part of the answer is missing or unusable is retried alone (the
+  cache stays keyed per item, so batching changes no cache hit).
 - `run_batch_api` uses the Gemini Batch API instead (half price, asynchronous): jobs are recorded in the
   cache, so an interrupted run collects them later instead of paying twice.
 The API key goes to the SDK only (sent as a header); error texts are redacted before they are stored.
@@ -148,7 +149,7 @@ class GeminiProvider:
         return stats
 
     def _groups(self, task: Task, jobs: list[Job]) -> list[list[Job]]:
-        size = self.config.title_batch_size if task.batchable else 1
+        size = self.config.batch_size(task.name) if task.batchable else 1
         return [jobs[i: i + size] for i in range(0, len(jobs), size)]
 
     async def _run(self, task: Task, jobs: list[Job], on_done: OnDone, stats: ProviderStats) -> None:
@@ -165,8 +166,7 @@ class GeminiProvider:
             for group in groups:   # a shared iterator: each group goes to exactly one worker
                 if self._fatal is not None:
                     return
-                for outcome in await self._answer_group(client, limiter, task, group, stats):
-                    on_done(outcome)
+                await self._answer_group(client, limiter, task, group, stats, on_done)
 
         try:
             n_workers = max(1, min(self.config.concurrency, len(jobs)))
@@ -182,17 +182,24 @@ class GeminiProvider:
             await asyncio.sleep(wait)
         await limiter.acquire()
 
-    async def _answer_group(self, client: Any, limiter: Any, task: Task, group: list[Job],
-                            stats: ProviderStats) -> list[Outcome]:
-        """Answer a group (one job, or several titles in one request); retried until done or out of attempts."""
+    async def _answer_group(self, client: Any, limiter: Any, task: Task, group: list[Job], stats: ProviderStats,
+                            on_done: OnDone, attempt: int = 0, last_error: str = "no attempt made") -> None:
+        """Answer a group (one job, or several in one request) until done or out of attempts.
+
+        Each outcome goes to on_done the moment it is known (the runner stores it): the good answers of a
+        batch are kept even if the run dies while one of its items is being retried.
+
+        A request that fails (429, 5xx, timeout) is retried as a whole. When an answer arrives but an item's
+        part of it is missing or unusable, that item is retried alone and the others are kept: a new batch
+        could trip over the same input again. `attempt` is the number of requests the jobs have been in so
+        far (a job split off a batch carries on counting towards max_attempts).
+        """
         pending = list(group)
-        outcomes: list[Outcome] = []
-        last_error = "no attempt made"
-        attempt = 0
         while pending and attempt < self.config.max_attempts and self._fatal is None:
             attempt += 1
             if attempt > 1:
                 stats.retries += 1
+            alone: list[tuple[Job, str]] = []   # jobs to retry one per request, with their error
             try:
                 await self._pace(limiter)
                 stats.requests += 1
@@ -205,22 +212,17 @@ class GeminiProvider:
                     reason = getattr((response.candidates or [None])[0], "finish_reason", None)
                     raise AnswerError(f"empty answer (finish_reason={reason})")
                 if batched:
-                    results = task.parse_batch(text, len(pending))  # type: ignore[attr-defined]
-                    still: list[Job] = []
-                    errors: list[str] = []
+                    results = task.parse_batch(text, len(pending))
                     for pos, job in enumerate(pending):
                         value = results[pos]
-                        if isinstance(value, Exception):
-                            still.append(job)
-                            errors.append(str(value))
+                        if isinstance(value, AnswerError):
+                            stats.count_error("bad_answer")
+                            alone.append((job, describe(value, self.config)))
                         else:
-                            outcomes.append(Outcome(job.key, True, value, attempts=attempt))
-                    pending = still
-                    if pending:
-                        raise AnswerError(f"{len(pending)} of the batched titles unusable: {errors[0]}")
+                            on_done(Outcome(job.key, True, value, attempts=attempt))
                 else:
-                    outcomes.append(Outcome(pending[0].key, True, task.parse(text), attempts=attempt))
-                    pending = []
+                    on_done(Outcome(pending[0].key, True, task.parse(text), attempts=attempt))
+                pending = []
             except Exception as exc:  # noqa: BLE001 - classified below; unknown kinds are re-raised
                 action, kind = classify(exc)
                 if action == "raise":
@@ -232,6 +234,9 @@ class GeminiProvider:
                     break
                 if action == "fail":
                     break
+                if kind == "bad_answer" and len(pending) > 1:
+                    # the batched answer as a whole is unusable (empty, blocked): find out which input it was
+                    alone, pending = [(j, last_error) for j in pending], []
                 if attempt < self.config.max_attempts:
                     delay = backoff_delay(attempt, self.config.backoff_initial_s, self.config.backoff_max_s, self._rng)
                     if kind == "429":
@@ -240,10 +245,12 @@ class GeminiProvider:
                         loop = asyncio.get_running_loop()
                         self._pause_until = max(self._pause_until, loop.time() + delay)
                     await asyncio.sleep(delay)
-        if self._fatal is not None and pending:
-            return outcomes  # not recorded as failed: the run stops and these are simply not answered yet
-        outcomes.extend(Outcome(j.key, False, None, attempts=attempt, error=last_error) for j in pending)
-        return outcomes
+            for job, error in alone:   # in this worker, one after another: the concurrency bound holds
+                await self._answer_group(client, limiter, task, [job], stats, on_done, attempt, error)
+        if self._fatal is not None:
+            return  # what is pending is not recorded as failed: the run stops and it is simply not answered yet
+        for job in pending:
+            on_done(Outcome(job.key, False, None, attempts=attempt, error=last_error))
 
     # ---- Batch API mode --------------------------------------------------------------------------------------
     def run_batch_api(self, task: Task, jobs: Sequence[Job], on_done: OnDone, cache: Any,
