@@ -43,7 +43,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from python_jobs.rqkmeans import RQKMeans, RQKMeansConfig
-from python_jobs.sid_quality import code_metrics
+from python_jobs.sid_quality import code_metrics, resolve_collisions
 from python_jobs.tracking import NullTracker, Tracker, make_tracker
 
 QUANTIZERS = ("rqvae", "rqkmeans")
@@ -132,7 +132,7 @@ class EmbeddingSet:
 class TrainConfig:
     """Optimisation and selection settings (RQ-KMeans uses only seed and val_fraction)."""
 
-    steps: int = 1200  # optimizer steps in total (sample-sized default; use --epochs/--steps for full scale)
+    steps: int = 600  # optimizer steps in total (sample-sized default; use --epochs/--steps for full scale)
     batch_size: int = 512
     lr: float = 2e-3  # AdamW peak learning rate
     min_lr_ratio: float = 0.02  # cosine decay ends at lr * min_lr_ratio
@@ -150,8 +150,13 @@ class TrainConfig:
     log_every: int = 10  # write train metrics every N steps
     val_fraction: float = 0.05  # held-out items (seeded) for reconstruction-based selection
     seed: int = 42
+    # after selection: "last_level" moves items that share all codes to their nearest free last-level code
+    # (sid_quality.resolve_collisions); "none" keeps every item's nearest codes
+    collision_policy: str = "last_level"
 
     def __post_init__(self) -> None:
+        if self.collision_policy not in ("last_level", "none"):
+            raise ValueError(f"collision_policy must be 'last_level' or 'none', not {self.collision_policy!r}")
         if self.dead_code not in ("reset", "none"):
             raise ValueError(f"dead_code must be 'reset' or 'none', not {self.dead_code!r}")
         if not 0.0 <= self.val_fraction < 0.5:
@@ -185,7 +190,8 @@ class QuantizerSpec:
     def to_dict(self) -> dict:
         train = asdict(self.train)
         if self.kind == "rqkmeans":  # only what changes the result belongs in the fingerprint
-            train = {"seed": self.train.seed, "val_fraction": self.train.val_fraction}
+            train = {"seed": self.train.seed, "val_fraction": self.train.val_fraction,
+                     "collision_policy": self.train.collision_policy}
         return {"kind": self.kind, "model": self.model.to_dict(), "train": train}
 
     def fingerprint(self, embeddings_hash: str) -> str:
@@ -357,6 +363,19 @@ class TrainedQuantizer:
                 xb = torch.as_tensor(x[start : start + batch_size], dtype=torch.float32, device=self.device)
                 out.append(self.model.encode(xb).cpu().numpy())
         return np.concatenate(out) if out else np.zeros((0, self.spec.levels), dtype=np.int64)
+
+    def last_level_distances(self, x: np.ndarray, batch_size: int = 16384) -> np.ndarray:
+        if self.kind == "rqkmeans":
+            return self.model.last_level_distances(x)
+        import torch
+
+        self.model.eval()
+        out = []
+        with torch.no_grad():
+            for start in range(0, x.shape[0], batch_size):
+                xb = torch.as_tensor(x[start : start + batch_size], dtype=torch.float32, device=self.device)
+                out.append(self.model.last_level_distances(xb).cpu().numpy())
+        return np.concatenate(out) if out else np.zeros((0, self.spec.codebook_size), dtype=np.float32)
 
     def reconstruct(self, x: np.ndarray, batch_size: int = 16384) -> np.ndarray:
         if self.kind == "rqkmeans":
@@ -639,11 +658,18 @@ def codes_table(asins: np.ndarray, codes: np.ndarray) -> pa.Table:
     return pa.table(cols)
 
 
-def assign_codes(model: TrainedQuantizer, data: EmbeddingSet) -> pa.Table:
-    """parent_asin + one int column per level, in parent_asin order."""
+def assign_codes(model: TrainedQuantizer, data: EmbeddingSet, collision_policy: str | None = None) -> pa.Table:
+    """parent_asin + one int column per level, in parent_asin order; the model's collision policy unless given."""
     if data.dim != model.spec.model.input_dim:
         raise ValueError(f"model expects {model.spec.model.input_dim}-d embeddings, got {data.dim}-d")
-    return codes_table(data.asins, model.encode(data.x))
+    codes = model.encode(data.x)
+    if (collision_policy or model.spec.train.collision_policy) == "last_level":
+        codes = resolve_collisions(codes, model.last_level_distances(data.x))
+    return codes_table(data.asins, codes)
+
+
+def _codes_array(table: pa.Table, levels: int) -> np.ndarray:
+    return np.stack([table.column(f"sid_{i}").to_numpy() for i in range(levels)], 1)
 
 
 @dataclass
@@ -689,8 +715,7 @@ class Registry:
         return hits[0]
 
     def entries(self) -> list[dict[str, Any]]:
-        return [json.loads((p / "summary.json").read_text()) for p in sorted(self.root.glob("*/summary.json"))
-                if p.is_file()] if self.root.exists() else []
+        return [json.loads(p.read_text()) for p in sorted(self.root.glob("*/summary.json"))] if self.root.exists() else []
 
     def get_or_train(self, data: EmbeddingSet, spec: QuantizerSpec, *, device: str = "auto",
                      wandb_project: str = "semantic-ids", data_dir: Path | str = "data", force: bool = False,
@@ -720,11 +745,13 @@ class Registry:
                 result = TRAINERS[spec.kind](data, spec, run_dir, fingerprint=fp, tracker=tracker, device=device,
                                              stop_after_step=stop_after_step, progress=progress)
                 codes = assign_codes(result.model, data)
-                final = code_metrics(np.stack([codes.column(f"sid_{i}").to_numpy() for i in range(spec.levels)], 1),
-                                     spec.codebook_size)
+                final = code_metrics(_codes_array(codes, spec.levels), spec.codebook_size)
+                raw = code_metrics(result.model.encode(data.x), spec.codebook_size)
                 _atomic_write_bytes(run_dir / "codes.parquet", lambda p: pq.write_table(codes, p))
                 summary = {"fingerprint": fp, "model_id": run_dir.name, "kind": spec.kind, "best_step": result.best_step,
-                           "best_metrics": result.best_metrics, "final": asdict(final),
+                           "best_metrics": result.best_metrics, "final": asdict(final), "raw_final": asdict(raw),
+                           "items_moved_by_collision_policy": int((_codes_array(codes, spec.levels)
+                                                                   != result.model.encode(data.x)).any(1).sum()),
                            "train_seconds": result.train_seconds, "seconds_per_epoch": result.seconds_per_epoch,
                            "steps_per_epoch": result.steps_per_epoch, "device": result.device,
                            "n_items": data.n, "dim": data.dim, "embeddings_hash": emb_hash, "config": config}
@@ -755,3 +782,80 @@ class Registry:
 def read_metrics(run_dir: Path) -> list[dict[str, Any]]:
     path = Path(run_dir) / "metrics.jsonl"
     return [json.loads(line) for line in path.read_text().splitlines() if line] if path.exists() else []
+
+
+# ---------------------------------------------------------------------------------------------------------
+# dbt entry points (models/semantic_ids/*.py stay thin callers)
+
+DBT_ONLY_KEYS = {"category", "quantizer", "registry_model", "registry_dir", "device", "wandb_project", "progress"}
+
+
+def _registry_from_settings(settings: dict[str, Any]) -> Registry:
+    from python_jobs.paths import CategoryPaths
+
+    return Registry(settings.get("registry_dir") or CategoryPaths(str(settings["category"])).registry_dir)
+
+
+def codes_model(embeddings: pa.Table, settings: dict[str, Any]) -> pa.Table:
+    """item_codes: train-or-load through the registry (or apply a pinned model); one row per item."""
+    data = EmbeddingSet.from_arrow(embeddings)
+    registry = _registry_from_settings(settings)
+    levels = int(float(settings.get("levels", 3)))
+    if levels != 3:
+        raise ValueError(f"sid_levels={levels}: the dbt Semantic-ID format has exactly 3 code levels + the collision "
+                         f"index; train other shapes with `python -m python_jobs train-rqvae`")
+    device = str(settings.get("device") or "auto")
+    progress = str(settings.get("progress", "false")).lower() == "true"
+    if settings.get("registry_model"):
+        result = registry.apply(str(settings["registry_model"]), data, device="cpu" if device == "auto" else device)
+    else:
+        spec = build_spec(str(settings.get("quantizer") or "rqvae"), data.dim,
+                          {k: v for k, v in settings.items() if k not in DBT_ONLY_KEYS})
+        result = registry.get_or_train(data, spec, device=device, wandb_project=str(settings.get("wandb_project") or
+                                       "semantic-ids"), progress=progress)
+    n = result.codes.num_rows
+    return result.codes.append_column("quantizer", pa.array([result.summary["kind"]] * n, pa.string())) \
+        .append_column("model_id", pa.array([result.run_dir.name] * n, pa.string())) \
+        .append_column("model_fingerprint", pa.array([result.fingerprint] * n, pa.string()))
+
+
+def training_metrics_model(model_id: str, settings: dict[str, Any]) -> pa.Table:
+    """sid_training_metrics: the chosen registry model's logged metrics, long format (one row per value)."""
+    run_dir = _registry_from_settings(settings).find(model_id)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    rows: dict[str, list] = {"model_id": [], "quantizer": [], "step": [], "phase": [], "metric": [], "value": [],
+                             "is_selected_step": []}
+    for row in read_metrics(run_dir):
+        for metric, value in sorted(row.items()):
+            if metric in ("step", "phase"):
+                continue
+            rows["model_id"].append(run_dir.name)
+            rows["quantizer"].append(summary["kind"])
+            rows["step"].append(int(row["step"]))
+            rows["phase"].append(row["phase"])
+            rows["metric"].append(metric)
+            rows["value"].append(float(value))
+            rows["is_selected_step"].append(row["phase"] == "eval" and int(row["step"]) == int(summary["best_step"]))
+    return pa.table({"model_id": pa.array(rows["model_id"], pa.string()), "quantizer": pa.array(rows["quantizer"], pa.string()),
+                     "step": pa.array(rows["step"], pa.int32()), "phase": pa.array(rows["phase"], pa.string()),
+                     "metric": pa.array(rows["metric"], pa.string()), "value": pa.array(rows["value"], pa.float64()),
+                     "is_selected_step": pa.array(rows["is_selected_step"], pa.bool_())})
+
+
+def model_summary_model(model_id: str, settings: dict[str, Any]) -> pa.Table:
+    """sid_model: one row describing the registry model behind the IDs (what, trained on what, how long)."""
+    run_dir = _registry_from_settings(settings).find(model_id)
+    s = json.loads((run_dir / "summary.json").read_text())
+    best = s["best_metrics"]
+    return pa.table({
+        "model_id": [run_dir.name], "model_fingerprint": [s["fingerprint"]], "quantizer": [s["kind"]],
+        "n_items": pa.array([s["n_items"]], pa.int64()), "embedding_dim": pa.array([s["dim"]], pa.int32()),
+        "embeddings_hash": [s["embeddings_hash"]], "selected_step": pa.array([s["best_step"]], pa.int32()),
+        "val_rel_recon": [float(best["val_rel_recon"])], "val_cosine": [float(best["val_cosine"])],
+        "unique_share": [float(s["final"]["unique_share"])],
+        "unique_share_before_collision_policy": [float(s["raw_final"]["unique_share"])],
+        "items_moved_by_collision_policy": pa.array([s["items_moved_by_collision_policy"]], pa.int64()),
+        "train_seconds": [float(s["train_seconds"])],
+        "seconds_per_epoch": [float(s["seconds_per_epoch"])], "steps_per_epoch": pa.array([s["steps_per_epoch"]], pa.int32()),
+        "device": [s["device"]], "config_json": [json.dumps(s["config"], sort_keys=True)],
+    })

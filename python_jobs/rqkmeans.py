@@ -85,6 +85,15 @@ class RQKMeans:
             r = r - self.centres[level][codes[:, level]]
         return codes
 
+    def last_level_distances(self, x: np.ndarray) -> np.ndarray:
+        """Squared distances [N, K] from each item's last-level residual to every last-level centre."""
+        r = self._prepare(x)
+        last = self.config.levels - 1
+        for level in range(last):
+            r = r - self.centres[level][self._nearest(r, level)]
+        c = self.centres[last]
+        return (r * r).sum(1, keepdims=True) - 2 * r @ c.T + (c * c).sum(1)[None, :]
+
     def reconstruct(self, x: np.ndarray) -> np.ndarray:
         codes = self.encode(x)
         approx = sum(self.centres[level][codes[:, level]] for level in range(self.config.levels))

@@ -1,0 +1,198 @@
+"""Embeddings: cache behaviour with a fake encoder (fast), and the real packaged model (python_jobs.embed)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from python_jobs import embed
+from python_jobs.embed import EmbedConfig, EmbeddingCache, embed_items, embed_texts, length_sorted_batches
+
+
+class FakeEncoder:
+    """Deterministic unit vectors from the text's hash; records what it was asked to encode."""
+
+    def __init__(self, dim: int = 8) -> None:
+        self.dim = dim
+        self.seen: list[str] = []
+        self.batches: list[list[str]] = []
+
+    def encode(self, texts, batch_size, prompt=None, normalize_embeddings=True, convert_to_numpy=True,
+               show_progress_bar=False):
+        self.batches.append(list(texts))
+        self.seen.extend(texts)
+        out = []
+        for t in texts:
+            seed = int(hashlib.sha256(((prompt or "") + t).encode()).hexdigest()[:8], 16)
+            v = np.random.default_rng(seed).normal(size=self.dim)
+            out.append(v / np.linalg.norm(v))
+        return np.asarray(out, dtype=np.float32)
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    encoder = FakeEncoder()
+    monkeypatch.setattr(embed, "load_encoder", lambda config: encoder)
+    return encoder
+
+
+def items(pairs):
+    return pa.table({"parent_asin": [a for a, _ in pairs], "item_context": [t for _, t in pairs]})
+
+
+def test_cache_re_embeds_only_changed_texts(tmp_path, fake):
+    config = EmbedConfig()
+    first = embed_items(items([("B2", "red mouse"), ("A1", "blue keyboard"), ("C3", "green pad")]), config, tmp_path,
+                        progress=False)
+    assert sorted(fake.seen) == ["blue keyboard", "green pad", "red mouse"]
+    assert first.stats.n_embedded == 3 and first.stats.n_cached == 0
+    fake.seen.clear()
+    second = embed_items(items([("A1", "blue keyboard"), ("B2", "red mouse v2"), ("C3", "green pad"),
+                                ("D4", "yellow cable")]), config, tmp_path, progress=False)
+    assert sorted(fake.seen) == ["red mouse v2", "yellow cable"]
+    assert second.stats.n_cached == 2 and second.stats.n_embedded == 2
+    a = dict(zip(first.table.column("parent_asin").to_pylist(), first.table.column("embedding").to_pylist()))
+    b = dict(zip(second.table.column("parent_asin").to_pylist(), second.table.column("embedding").to_pylist()))
+    assert a["A1"] == b["A1"] and a["C3"] == b["C3"] and a["B2"] != b["B2"]
+
+
+def test_fully_cached_run_never_loads_the_encoder(tmp_path, fake, monkeypatch):
+    table = items([("A1", "x"), ("B2", "y")])
+    embed_items(table, EmbedConfig(), tmp_path, progress=False)
+
+    def boom(config):
+        raise AssertionError("encoder loaded although every text was cached")
+
+    monkeypatch.setattr(embed, "load_encoder", boom)
+    again = embed_items(table, EmbedConfig(), tmp_path, progress=False)
+    assert again.stats.n_cached == 2 and again.stats.n_embedded == 0
+
+
+def test_model_settings_are_part_of_the_cache_key(tmp_path, fake):
+    table = items([("A1", "x")])
+    embed_items(table, EmbedConfig(), tmp_path, progress=False)
+    fake.seen.clear()
+    embed_items(table, EmbedConfig(instruction="Represent: "), tmp_path, progress=False)
+    embed_items(table, EmbedConfig(max_length=32), tmp_path, progress=False)
+    assert fake.seen == ["x", "x"]
+    keys = {EmbedConfig().model_key(), EmbedConfig(instruction="Represent: ").model_key(),
+            EmbedConfig(max_length=32).model_key(), EmbedConfig(dtype="float16").model_key(),
+            EmbedConfig(model="Qwen/Qwen3-Embedding-0.6B").model_key()}
+    assert len(keys) == 5
+    # aliases of the packaged model share one key
+    assert EmbedConfig(model="all-MiniLM-L6-v2").model_key() == EmbedConfig().model_key()
+
+
+def test_duplicate_texts_are_embedded_once_and_batches_are_length_sorted(fake):
+    texts = ["aa", "a", "aaaa", "aa", "aaa"]
+    vectors, stats = embed_texts(texts, EmbedConfig(batch_size=2), cache=None, progress=False, encoder=fake)
+    assert stats.n_unique_texts == 4 and sorted(fake.seen) == ["a", "aa", "aaa", "aaaa"]
+    assert fake.batches == [["aaaa", "aaa"], ["aa", "a"]]
+    assert np.array_equal(vectors[0], vectors[3])
+    assert length_sorted_batches(["b", "ccc", "a", "dd"], 3) == [[1, 3, 0], [2]]
+
+
+def test_output_table_schema_and_order(tmp_path, fake):
+    out = embed_items(items([("B2", "y"), ("A1", "x")]), EmbedConfig(), tmp_path, progress=False).table
+    assert out.column_names == ["parent_asin", "embedding", "model", "text_hash"]
+    assert out.column("parent_asin").to_pylist() == ["A1", "B2"]
+    assert out.schema.field("embedding").type == pa.list_(pa.float32(), 8)
+    assert out.column("text_hash")[0].as_py() == hashlib.sha256(b"x").hexdigest()
+    norms = np.linalg.norm(np.array(out.column("embedding").to_pylist()), axis=1)
+    np.testing.assert_allclose(norms, 1.0, rtol=1e-5)
+
+
+def test_bad_items_are_rejected_with_a_clear_error(tmp_path, fake):
+    with pytest.raises(ValueError, match="empty item_context"):
+        embed_items(items([("A1", "x"), ("B2", "  ")]), EmbedConfig(), tmp_path, progress=False)
+    with pytest.raises(ValueError, match="empty item_context"):
+        embed_items(items([("A1", None)]), EmbedConfig(), tmp_path, progress=False)
+    with pytest.raises(ValueError, match="duplicate"):
+        embed_items(items([("A1", "x"), ("A1", "y")]), EmbedConfig(), tmp_path, progress=False)
+    with pytest.raises(ValueError, match="lacks column"):
+        embed_items(pa.table({"parent_asin": ["A1"]}), EmbedConfig(), tmp_path, progress=False)
+
+
+def test_cache_store_round_trip(tmp_path):
+    cache = EmbeddingCache(tmp_path / "e.sqlite")
+    vecs = np.arange(6, dtype=np.float32).reshape(2, 3)
+    cache.put_many("m", ["h1", "h2"], vecs)
+    got = cache.get_many("m", ["h1", "h2", "h3"])
+    assert set(got) == {"h1", "h2"} and np.array_equal(got["h2"], vecs[1])
+    assert cache.get_many("other", ["h1"]) == {}
+    assert cache.count("m") == 2
+    cache.close()
+
+
+def test_settings_from_dbt_strings():
+    config = embed.config_from_settings({"model": "minilm", "batch_size": "32", "max_length": "0",
+                                         "instruction": "default", "device": "cpu", "dtype": "float32"})
+    assert config.batch_size == 32 and config.max_length is None and config.instruction is None
+    assert embed.config_from_settings({"instruction": ""}).effective_instruction == ""
+    qwen = EmbedConfig(model="Qwen/Qwen3-Embedding-0.6B")
+    assert qwen.spec.dim == 1024 and qwen.spec.pooling == "lasttoken"
+    assert qwen.effective_instruction.startswith("Instruct: ") and qwen.effective_instruction.endswith("Query: ")
+    assert EmbedConfig().effective_instruction == ""
+
+
+# ---- the real packaged model (sentence-transformers import: a few seconds) ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def minilm():
+    return embed.load_encoder(EmbedConfig(device="cpu"))
+
+
+def test_packaged_minilm_gives_normalised_384d_semantic_vectors(minilm, tmp_path):
+    texts = ["wireless gaming mouse", "cordless mouse for gaming", "banana bread recipe"]
+    vectors, stats = embed_texts(texts, EmbedConfig(device="cpu"), EmbeddingCache(tmp_path / "c.sqlite"),
+                                 progress=False, encoder=minilm)
+    assert vectors.shape == (3, 384) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
+    assert vectors[0] @ vectors[1] > 0.6 > vectors[0] @ vectors[2]
+    # batch composition does not change a vector beyond float noise (the cache may mix batches)
+    single, _ = embed_texts(texts[:1], EmbedConfig(device="cpu"), None, progress=False, encoder=minilm)
+    np.testing.assert_allclose(single[0], vectors[0], atol=1e-5)
+
+
+def test_missing_hub_model_fails_fast_with_instructions(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(embed.EmbeddingModelUnavailable, match="huggingface-cli download Qwen/Qwen3-Embedding-0.6B"):
+        embed.load_encoder(EmbedConfig(model="Qwen/Qwen3-Embedding-0.6B", device="cpu"))
+
+
+def test_last_token_pooling_with_instruction_matches_a_manual_computation(minilm, tmp_path, monkeypatch):
+    """The Qwen3 path (last-token pooling, instruction prefix, L2 norm) run on a local stand-in model."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    folder = tmp_path / "lasttoken-model"
+    minilm[1].pooling_mode = "lasttoken"
+    try:
+        minilm.save(str(folder))
+    finally:
+        minilm[1].pooling_mode = "mean"
+    spec = embed.ModelSpec(str(folder), 384, "lasttoken", "Instruct: find products\nQuery: ", 64)
+    monkeypatch.setitem(embed.KNOWN_MODELS, "stand-in-qwen", spec)
+    config = EmbedConfig(model="stand-in-qwen", device="cpu", batch_size=4)
+    texts = ["a very long product description of a racing wheel with pedals", "short pad"]
+    vectors, _ = embed_texts(texts, config, None, progress=False)
+
+    tok = AutoTokenizer.from_pretrained(str(folder))
+    model = AutoModel.from_pretrained(str(folder)).eval()
+    batch = tok([spec.instruction + t for t in texts], padding=True, truncation=True, max_length=64, return_tensors="pt")
+    with torch.no_grad():
+        hidden = model(**batch).last_hidden_state
+    last = batch["attention_mask"].sum(1) - 1
+    expected = torch.nn.functional.normalize(hidden[torch.arange(len(texts)), last], dim=-1).numpy()
+    np.testing.assert_allclose(vectors, expected, atol=1e-4)
+
+    # a model whose pooling is not what the spec requires is refused
+    monkeypatch.setitem(embed.KNOWN_MODELS, "stand-in-qwen",
+                        embed.ModelSpec(str(embed._model_location(EmbedConfig())), 384, "lasttoken", "", 64))
+    with pytest.raises(embed.EmbeddingModelUnavailable, match="pooling"):
+        embed.load_encoder(EmbedConfig(model="stand-in-qwen", device="cpu"))
