@@ -17,7 +17,7 @@ class RQKMeansConfig:
     input_dim: int = 384
     levels: int = 3
     codebook_size: int = 256
-    standardize: bool = False  # z-score inputs per dimension before clustering
+    standardize: bool = True  # z-score inputs per dimension before clustering (as the RQ-VAE; same dbt var)
     max_iter: int = 100  # Lloyd iterations per level
     n_init: int = 1  # k-means restarts per level (best inertia kept)
     minibatch: bool = False  # MiniBatchKMeans: faster on very large catalogues, slightly worse clusters

@@ -214,7 +214,7 @@ def test_cli_resumes_after_a_real_kill(tmp_path):
     pq.write_table(pa.table({"parent_asin": list(data.asins),
                              "embedding": pa.FixedSizeListArray.from_arrays(pa.array(data.x.reshape(-1)), data.dim)}), emb)
     args = [sys.executable, "-m", "python_jobs", "train-rqvae", "--embeddings", str(emb), "--levels", "3",
-            "--codebook-size", "16", "--latent-dim", "8", "--hidden-dims", "32,16", "--steps", "400",
+            "--codebook-size", "16", "--latent-dim", "8", "--hidden-dims", "32,16", "--steps", "240",
             "--batch-size", "64", "--ae-warmup-steps", "20", "--eval-every", "20", "--dead-code-every", "10",
             "--kmeans-iters", "20", "--device", "cpu", "--quiet"]
     env = {**os.environ, "WANDB_MODE": "disabled", "OMP_NUM_THREADS": "1"}
