@@ -1,6 +1,6 @@
 """Download a category's raw Amazon Reviews 2023 files from the McAuley-lab server.
 
-Library functions (`category_urls`, `category_destinations`, `remote_size`, `fetch_file`, `download_file`) plus
+Library functions (`category_urls`, `category_destinations`, `remote_size`, `fetch_file`) plus
 the click command `download`. Only the standard library does HTTP here: urllib never decodes a
 `Content-Encoding`, so the bytes written are exactly the `.gz` file the server holds (the original pipeline
 wrote decompressed data under a `.gz` name).
@@ -392,22 +392,6 @@ def fetch_file(
         raise _translate(exc, url, part, timeout) from exc
     os.replace(part, dest)  # atomic on one filesystem: a reader never sees a half-written final file
     return FetchResult(dest, "resumed" if resumed_from else "downloaded", size)
-
-
-def download_file(
-    url: str,
-    dest: Path | str,
-    *,
-    timeout: float = 60.0,
-    retries: int = 3,
-    backoff: float = 1.0,
-    progress: bool = True,
-    force: bool = False,
-) -> Path:
-    """`fetch_file` returning only the final path."""
-    return fetch_file(
-        url, dest, timeout=timeout, retries=retries, backoff=backoff, progress=progress, force=force
-    ).path
 
 
 def manual_placement_hint(
