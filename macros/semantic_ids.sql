@@ -1,7 +1,7 @@
 {#
   Semantic-ID helpers for ad-hoc SQL (dbt show --inline, analyses) and the stage-3 generic tests.
   An ID looks like <|sid_start|><|sid_12|><|sid_300|><|sid_600|><|sid_768|><|sid_end|>;
-  token = level * codebook_size + code. See notes/semantic_ids_sql.md for examples.
+  token = level * codebook_size + code. See the README section "Semantic IDs in SQL" for examples.
 #}
 
 {# SQL expression: the codes of a Semantic ID as INTEGER[] (level offsets removed), e.g. [12, 44, 88, 0] #}
