@@ -88,8 +88,8 @@ def main() -> None:
     ap.add_argument("--skip-stats", action="store_true", help="only time the generation")
     args = ap.parse_args()
 
-    from python_jobs.sample import generate, preset
-    from python_jobs.sample.config import default_workers
+    from python_jobs.data.sample import generate, preset
+    from python_jobs.data.sample.config import default_workers
 
     cfg = preset(args.preset, seed=args.seed, workers=args.workers or default_workers(), progress=False)
     meta = args.out / cfg.category / f"meta_{cfg.category}.jsonl.gz"

@@ -78,7 +78,7 @@ def load_items(args):
 
 def embedding_speed(items, config, n: int) -> dict:
     """items/s on a fixed slice, no cache, model load excluded (longest-first batching as in production)."""
-    from python_jobs.embed import embed_texts, load_encoder
+    from python_jobs.semantic_ids.embed import embed_texts, load_encoder
 
     texts = items.column("item_context").to_pylist()[:n]
     t0 = time.perf_counter()
@@ -134,8 +134,8 @@ def main() -> None:
 
     import torch
 
-    from python_jobs.embed import EmbedConfig, embed_items
-    from python_jobs.quantize import EmbeddingSet, Registry, build_spec, split_indices
+    from python_jobs.semantic_ids.embed import EmbedConfig, embed_items
+    from python_jobs.semantic_ids.quantize import EmbeddingSet, Registry, build_spec, split_indices
 
     name, items = load_items(args)
     config = EmbedConfig(device=args.device)

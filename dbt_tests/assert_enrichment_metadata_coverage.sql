@@ -2,7 +2,7 @@
 {{ config(tags=['stage_02']) }}
 {%- set minimums = var('enrich_min_coverage') %}
 select field, coverage, minimum
-from {{ ref('enrichment_metadata_coverage') }}
+from {{ ref('enrich_metadata_coverage') }}
 join (
     {%- for field, minimum in minimums.items() %}
     select '{{ field }}' as field, {{ minimum }} as minimum {% if not loop.last %}union all{% endif %}

@@ -3,13 +3,10 @@
   {{ var('category') }}
 {%- endmacro %}
 
-{# The category names a folder under data/: letters, digits and underscore only, so no path can escape it #}
+{# The category names a folder under data/ and a schema; the on-run-start hook checks it (validate_category UDF,
+   python_jobs.common.paths: letters, digits and underscore only) before any model runs #}
 {% macro category() -%}
-  {%- set cat = var('category') | string -%}
-  {%- if not modules.re.fullmatch('[A-Za-z0-9_]+', cat) -%}
-    {{ exceptions.raise_compiler_error("invalid category " ~ (cat | tojson) ~ ": use letters, digits and underscore only (e.g. Video_Games)") }}
-  {%- endif -%}
-  {{ return(cat) }}
+  {{ return(var('category') | string) }}
 {%- endmacro %}
 
 {% macro raw_path(kind) -%}
@@ -25,6 +22,10 @@
 
 {# Run once before any model: a bad category or missing raw files stop the build with a message that says what to do #}
 {% macro validate_category() -%}
+  select validate_category({{ sql_string(category()) }})
+{%- endmacro %}
+
+{% macro require_raw_files() -%}
   {%- set cat = category() -%}
   {%- set hint = "python -m python_jobs download --category " ~ cat -%}
   select

@@ -12,11 +12,11 @@ import click
 
 # command name -> "module:attribute" of its click command
 COMMANDS: dict[str, str] = {
-    "sample": "python_jobs.sample.cli:sample",
-    "download": "python_jobs.download:download",
+    "sample": "python_jobs.data.sample.cli:sample",
+    "download": "python_jobs.data.download:download",
     "enrich": "python_jobs.enrich.cli:enrich",
-    "embed": "python_jobs.embed_cli:embed",
-    "train-rqvae": "python_jobs.quantize_cli:train_rqvae",
+    "embed": "python_jobs.semantic_ids.cli:embed",
+    "train-rqvae": "python_jobs.semantic_ids.cli:train_rqvae",
 }
 
 

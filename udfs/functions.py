@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import os
-import re
 
-_TAG = re.compile(r"</?[A-Za-z_][^<>]*>")
-_SPACES = re.compile(r"\s+")
+from python_jobs.common.paths import validate_category  # noqa: F401  (registered as UDFs)
+from python_jobs.common.text import strip_tags  # noqa: F401
 
 
 def ensure_dir(path: str) -> str:
@@ -24,8 +23,3 @@ def require_file(path: str, hint: str) -> str:
     return path
 
 
-def strip_tags(text: str | None) -> str | None:
-    """Remove leftover XML/HTML tags (e.g. a stray <clean_title>), collapse whitespace, strip."""
-    if text is None:
-        return None
-    return _SPACES.sub(" ", _TAG.sub(" ", text)).strip()

@@ -11,4 +11,5 @@ from udfs import functions
 def register_all(conn: duckdb.DuckDBPyConnection) -> None:
     conn.create_function("ensure_dir", functions.ensure_dir, [VARCHAR], VARCHAR, side_effects=True)
     conn.create_function("require_file", functions.require_file, [VARCHAR, VARCHAR], VARCHAR, side_effects=True)
+    conn.create_function("validate_category", functions.validate_category, [VARCHAR], VARCHAR, side_effects=True)
     conn.create_function("strip_tags", functions.strip_tags, [VARCHAR], VARCHAR, null_handling="special")

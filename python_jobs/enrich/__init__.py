@@ -1,7 +1,7 @@
 """LLM enrichment of items (seed notebooks 02-04): clean descriptions, clean titles, extract metadata.
 
     config.py     EnrichConfig (provider, model, pacing, retries, cache) and the API-key rules
-    tasks.py      the three tasks: input preparation, versioned prompts (python_jobs/prompts), answer parsing
+    tasks.py      the three tasks: input preparation, versioned prompts (python_jobs/enrich/prompts), answer parsing
     providers/    offline (rules.py + extract.py) and gemini (google-genai, async, paced, retried, Batch API)
     normalize.py  metadata validation and one spelling per value
     cache.py      the SQLite answer cache (every answer committed as it arrives)

@@ -12,55 +12,54 @@ from pathlib import Path
 
 import click
 
+from python_jobs.common.settings import given, setting_option
+
 TASK_CHOICES = ("all", "descriptions", "titles", "metadata")
 
 
-@click.command(context_settings={"max_content_width": 110})
-@click.option("--category", default="sample", show_default=True,
-              help="Category to enrich; reads <data-dir>/output/<category>/items.parquet (from `dbt build`).")
+@click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@setting_option("category", "--category",
+                help="Category to enrich; reads <data-dir>/output/<category>/items.parquet (from `dbt build`).")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data"), show_default=True,
               help="Root of data/ (output/, cache/ live under it).")
 @click.option("--items", "items_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Items parquet to read instead of <data-dir>/output/<category>/items.parquet.")
 @click.option("--task", "task_name", type=click.Choice(TASK_CHOICES), default="all", show_default=True,
               help="Which task: descriptions (NB02), titles (NB03), metadata (NB04, reads the cleaned text), or all.")
-@click.option("--provider", type=click.Choice(["auto", "offline", "gemini"]), default="auto", show_default=True,
-              help="gemini = the Gemini API (needs GEMINI_API_KEY in the environment or .env); offline = rules; "
-                   "auto = gemini when a key is set. Offline answers are not cached (dbt recomputes them).")
-@click.option("--model", default=None, help="Gemini model name.  [default: gemini-2.5-flash-lite]")
-@click.option("--base-url", default=None, envvar="GEMINI_BASE_URL",
-              help="API endpoint override (e.g. a local test server); env GEMINI_BASE_URL.")
-@click.option("--api-version", default=None, help="API version path segment.  [default: v1beta]")
-@click.option("--concurrency", type=click.IntRange(1, 1024), default=None,
-              help="Requests in flight at once.  [default: 32]")
-@click.option("--rpm", "requests_per_minute", type=click.IntRange(1), default=None,
-              help="Global pace in requests per minute, all workers together; set it to your quota.  [default: 4000]")
-@click.option("--max-attempts", type=click.IntRange(1, 20), default=None,
-              help="Attempts per item (429/5xx/timeouts/bad answers are retried with backoff).  [default: 5]")
-@click.option("--timeout", "timeout_s", type=click.FloatRange(0.1), default=None,
-              help="Seconds before one request is abandoned (and retried).  [default: 60]")
-@click.option("--title-batch-size", type=click.IntRange(1, 50), default=None,
-              help="Titles sent per request (1 = one per request, as the seed).  [default: 10]")
-@click.option("--description-batch-size", type=click.IntRange(1, 20), default=None,
-              help="Descriptions sent per request (1 = one per request, as the seed). An item missing or unusable "
-                   "in a batched answer is retried alone; the cache stays per item.  [default: 4]")
+@setting_option("enrich_provider", "--provider", type=click.Choice(["auto", "offline", "gemini"]),
+                help="gemini = the Gemini API (needs GEMINI_API_KEY in the environment or .env); offline = rules; "
+                     "auto = gemini when a key is set. Offline answers are not cached (dbt recomputes them).")
+@setting_option("enrich_model", "--model", help="Gemini model name.")
+@setting_option("enrich_base_url", "--base-url", envvar="GEMINI_BASE_URL",
+                help="API endpoint override (e.g. a local test server); env GEMINI_BASE_URL; '' = Google's.")
+@setting_option("enrich_api_version", "--api-version", help="API version path segment.")
+@setting_option("enrich_concurrency", "--concurrency", type=click.IntRange(1, 1024), help="Requests in flight at once.")
+@setting_option("enrich_requests_per_minute", "--rpm", type=click.IntRange(1),
+                help="Global pace in requests per minute, all workers together; set it to your quota.")
+@setting_option("enrich_max_attempts", "--max-attempts", type=click.IntRange(1, 20),
+                help="Attempts per item (429/5xx/timeouts/bad answers are retried with backoff).")
+@setting_option("enrich_timeout_s", "--timeout", type=click.FloatRange(0.1),
+                help="Seconds before one request is abandoned (and retried).")
+@setting_option("enrich_title_batch_size", "--title-batch-size", type=click.IntRange(1, 50),
+                help="Titles sent per request (1 = one per request, as the seed).")
+@setting_option("enrich_description_batch_size", "--description-batch-size", type=click.IntRange(1, 20),
+                help="Descriptions sent per request (1 = one per request, as the seed). An item missing or unusable "
+                     "in a batched answer is retried alone; the cache stays per item.")
 @click.option("--batch-api/--no-batch-api", default=False, show_default=True,
               help="Use the Gemini Batch API (half price, answers within hours). Submitted jobs are recorded in the "
                    "cache; an interrupted run collects them later instead of submitting again.")
 @click.option("--wait/--no-wait", default=True, show_default=True,
               help="With --batch-api: wait for the jobs and collect them, or only submit (run again to collect).")
-@click.option("--poll-interval", "batch_poll_s", type=click.FloatRange(0.01), default=None,
-              help="With --batch-api: seconds between job status checks.  [default: 30]")
-@click.option("--cache", "cache_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Answer cache (SQLite).  [default: <data-dir>/cache/<category>/enrichment.sqlite]")
+@click.option("--poll-interval", "batch_poll_s", type=click.FloatRange(0.01), default=30.0, show_default=True,
+              help="With --batch-api: seconds between job status checks.")
+@setting_option("enrich_cache_path", "--cache", help="Answer cache (SQLite); '' = <data-dir>/cache/<category>/enrichment.sqlite.")
 @click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N items (by parent_asin), to try things out.")
 @click.option("--dry-run", is_flag=True, help="Only count what is cached and what would be sent; no API calls.")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Show progress bars.")
-def enrich(category: str, data_dir: Path, items_path: Path | None, task_name: str, provider: str, model: str | None,
-           base_url: str | None, api_version: str | None, concurrency: int | None, requests_per_minute: int | None,
-           max_attempts: int | None, timeout_s: float | None, title_batch_size: int | None,
-           description_batch_size: int | None, batch_api: bool, wait: bool, batch_poll_s: float | None,
-           cache_path: Path | None, limit: int | None, dry_run: bool, progress: bool) -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Log every request (httpx and SDK messages); default: progress bars "
+                                                    "and a summary per task.")
+def enrich(data_dir: Path, items_path: Path | None, task_name: str, batch_api: bool, wait: bool, batch_poll_s: float,
+           limit: int | None, dry_run: bool, progress: bool, verbose: bool, **settings) -> None:
     """Clean descriptions and titles and extract metadata for a category (seed notebooks 02-04).
 
     Answers go to the cache shared with `dbt build` as they arrive; a killed run loses nothing and a re-run
@@ -68,30 +67,23 @@ def enrich(category: str, data_dir: Path, items_path: Path | None, task_name: st
     """
     import pyarrow.parquet as pq
 
+    from python_jobs.common.paths import CategoryPaths
+    from python_jobs.common.settings import SettingsError
     from python_jobs.enrich import pipeline
-    from python_jobs.enrich.config import EnrichConfig
-    from python_jobs.paths import CategoryPaths, validate_category
+    from python_jobs.enrich.settings import EnrichSettings
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    configure_logging(verbose)
     try:
-        validate_category(category)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--category") from None
-    paths = CategoryPaths(category, data_dir)
+        s = EnrichSettings.load(given(settings))
+        config = s.config(data_dir, batch_poll_s=batch_poll_s, progress=progress).resolved()
+        paths = CategoryPaths(s.category, data_dir)
+    except (SettingsError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    category = s.category
     items_file = items_path or (paths.out_dir / "items.parquet")
     if not items_file.is_file():
         raise click.ClickException(f"{items_file} not found: build the items first (dbt build --vars "
                                    f"'{{category: {category}}}' -s items)")
-    try:
-        config = EnrichConfig.from_mapping(
-            {"provider": provider, "model": model, "base_url": base_url, "api_version": api_version,
-             "concurrency": concurrency, "requests_per_minute": requests_per_minute, "max_attempts": max_attempts,
-             "timeout_s": timeout_s, "title_batch_size": title_batch_size,
-             "description_batch_size": description_batch_size, "batch_poll_s": batch_poll_s,
-             "cache_path": cache_path or pipeline.default_cache_path(category, data_dir), "progress": progress}
-        ).resolved()
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
     if batch_api and config.provider != "gemini":
         raise click.ClickException("--batch-api needs the gemini provider (set GEMINI_API_KEY)")
 
@@ -126,6 +118,14 @@ def enrich(category: str, data_dir: Path, items_path: Path | None, task_name: st
             else _cached_clean(items, config, "clean_description")
         _, stats = run("extract_metadata", pipeline.metadata_items(items, clean_titles, clean_desc))
         click.echo(stats.summary())
+
+
+def configure_logging(verbose: bool) -> None:
+    """Quiet by default: httpx logs every request and the SDK every call at INFO, which drowns the progress bar."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr)
+    for name in ("httpx", "httpcore", "google_genai", "google.genai"):
+        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.WARNING)
 
 
 def _pending(table) -> bool:

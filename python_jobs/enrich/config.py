@@ -10,26 +10,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Mapping
 
 PROVIDERS = ("auto", "offline", "gemini")
-
-# Defaults, with why:
-DEFAULT_MODEL = "gemini-2.5-flash-lite"  # the seed's model
-# Google's published Tier-1 quota for gemini-2.5-flash-lite is 4,000 requests/minute (check your project's
-# quota page and lower this on the free tier). We pace at that quota; a 429 still backs everyone off.
-DEFAULT_RPM = 4000
-# Little's law: 4,000 RPM = 67 req/s; at the ~0.3-0.5 s latency of flash-lite that is 20-33 requests in
-# flight, so 32 slots keep the pacer (not the slots) the limit without piling up waiting sockets.
-DEFAULT_CONCURRENCY = 32
-DEFAULT_MAX_ATTEMPTS = 5  # as the seed
-DEFAULT_TIMEOUT_S = 60.0
-# Several inputs per request: the pace is in requests, so this multiplies items/s (a missing or unusable
-# item of a batched answer is retried alone). Titles are short (<= 200 chars in and out): 10 per request.
-# Descriptions are up to 2,000 chars in and 200 words out each: 4 per request keeps a request's answer
-# (~1,100 tokens at most) short enough that one slip costs little; 1 = the seed's one item per request.
-DEFAULT_TITLE_BATCH_SIZE = 10
-DEFAULT_DESCRIPTION_BATCH_SIZE = 4
 
 
 def read_api_key(env: Mapping[str, str] | None = None, dotenv_path: str | os.PathLike | None = None) -> str | None:
@@ -50,22 +33,25 @@ def read_api_key(env: Mapping[str, str] | None = None, dotenv_path: str | os.Pat
 
 @dataclass(frozen=True)
 class EnrichConfig:
-    provider: str = "auto"                 # auto = gemini when a key is set, else offline
-    model: str = DEFAULT_MODEL
-    base_url: str | None = None            # e.g. a local fake server; None = Google's endpoint
-    api_version: str = "v1beta"            # structured output and the Batch API live in v1beta
-    concurrency: int = DEFAULT_CONCURRENCY
-    requests_per_minute: int = DEFAULT_RPM
-    max_attempts: int = DEFAULT_MAX_ATTEMPTS
-    timeout_s: float = DEFAULT_TIMEOUT_S
-    backoff_initial_s: float = 1.0         # first retry waits ~this long (exponential, with jitter)
+    """What the enrichment runner needs. The first block mirrors the `enrich_*` vars (their defaults, and why,
+    are in dbt_project.yml; build it with EnrichSettings.config()); the rest are run-time knobs."""
+
+    provider: str                          # auto = gemini when a key is set, else offline
+    model: str
+    base_url: str | None                   # e.g. a local fake server; None = Google's endpoint
+    api_version: str                       # structured output and the Batch API live in v1beta
+    concurrency: int                       # requests in flight
+    requests_per_minute: int               # global pace; a 429 still backs everyone off
+    max_attempts: int
+    timeout_s: float
+    backoff_initial_s: float               # first retry waits ~this long (exponential, with jitter)
+    title_batch_size: int                  # inputs per request; an unusable item of a batch is retried alone
+    description_batch_size: int
+    title_max_chars: int                   # seed NB03: cleaned title at most this long
+    description_max_words: int             # seed NB02: cleaned description under this many words
+    cache_path: Path | None                # SQLite file; None = no cache
     backoff_max_s: float = 60.0
-    title_batch_size: int = DEFAULT_TITLE_BATCH_SIZE
-    description_batch_size: int = DEFAULT_DESCRIPTION_BATCH_SIZE
-    title_max_chars: int = 200             # seed NB03: cleaned title at most this long
-    description_max_words: int = 200       # seed NB02: cleaned description under this many words
     temperature: float = 0.0               # cleaning is not creative writing; keeps re-runs comparable
-    cache_path: Path | None = None         # SQLite file; None = no cache
     batch_api: bool = False                # the enrich job may use the Gemini Batch API instead
     batch_poll_s: float = 30.0
     batch_max_requests: int = 1000         # inlined requests per batch job (keeps a job well under 20 MB)
@@ -81,34 +67,6 @@ class EnrichConfig:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
         if self.timeout_s <= 0:
             raise ValueError(f"timeout_s must be > 0, got {self.timeout_s!r}")
-
-    # ---- construction ---------------------------------------------------------------------------------------
-    @classmethod
-    def from_mapping(cls, values: Mapping[str, Any] | None, **overrides: Any) -> "EnrichConfig":
-        """Build from a dbt config dict / CLI options; unknown keys are an error, None/"" mean default."""
-        merged = {**(values or {}), **overrides}
-        known = {f.name for f in cls.__dataclass_fields__.values()} - {"api_key"}
-        unknown = sorted(set(merged) - known - {"category", "on_failure"})
-        if unknown:
-            raise ValueError(f"unknown enrichment settings: {unknown}")
-        kwargs: dict[str, Any] = {}
-        for name in known:
-            value = merged.get(name)
-            if value is None or value == "":
-                continue
-            kind = cls.__dataclass_fields__[name].type
-            if name == "cache_path":
-                value = Path(value)
-            elif kind in ("int",):
-                value = int(value)
-            elif kind in ("float",):
-                value = float(value)
-            elif kind == "bool":
-                value = value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
-            kwargs[name] = value
-        if "base_url" not in kwargs and os.environ.get("GEMINI_BASE_URL"):
-            kwargs["base_url"] = os.environ["GEMINI_BASE_URL"]
-        return cls(**kwargs)
 
     def resolved(self, env: Mapping[str, str] | None = None) -> "EnrichConfig":
         """Read the key and turn provider 'auto' into 'offline' or 'gemini'."""

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from python_jobs.common.text import strip_tags
 from python_jobs.enrich import vocab
 from python_jobs.enrich.normalize import clean_value, is_null_like
 
@@ -22,13 +23,10 @@ CONTEXT_DESCRIPTION_CHARS = 2000
 CONTEXT_DETAILS_CHARS = 300
 MAX_GENRES = 4
 
-_TAG = re.compile(r"</?[A-Za-z_][^<>]*>")
-_SPACES = re.compile(r"\s+")
-
 
 def _strip_tags(text: str | None) -> str:
-    """Same as the `strip_tags` UDF: the merge and the metadata input agree on the text."""
-    return _SPACES.sub(" ", _TAG.sub(" ", text or "")).strip()
+    """The `strip_tags` UDF's rule, so the merge and the metadata input agree on the text."""
+    return strip_tags(text) or ""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ every answer there.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any, Mapping
 
 import pyarrow as pa
@@ -18,29 +17,10 @@ from python_jobs.enrich.config import EnrichConfig
 from python_jobs.enrich.extract import MetadataInput
 from python_jobs.enrich.providers import make_provider
 from python_jobs.enrich.runner import RunStats, run_task
+from python_jobs.enrich.settings import EnrichSettings
 from python_jobs.enrich.tasks import get_task
-from python_jobs.paths import CategoryPaths
 
 log = logging.getLogger(__name__)
-
-CACHE_FILE = "enrichment.sqlite"
-
-
-def default_cache_path(category: str, data_dir: str | Path = "data") -> Path:
-    return CategoryPaths(category, Path(data_dir)).cache_dir / CACHE_FILE
-
-
-def config_from_settings(settings: Mapping[str, Any] | None, **overrides: Any) -> EnrichConfig:
-    """EnrichConfig from a dbt `enrich` config dict (vars) or CLI options, key resolved, cache path set."""
-    settings = dict(settings or {})
-    category = settings.get("category") or overrides.pop("category", None)
-    config = EnrichConfig.from_mapping(settings, **overrides).resolved()
-    if config.cache_path is None and category:
-        from dataclasses import replace
-
-        config = replace(config, cache_path=default_cache_path(str(category)))
-    return config
-
 
 def _column(table: pa.Table, name: str) -> list[Any]:
     return table.column(name).to_pylist() if name in table.column_names else [None] * table.num_rows
@@ -90,19 +70,19 @@ def run_named_task(task_name: str, items: list[tuple[str, Any]], config: EnrichC
 
 
 # ---- dbt Python model entry points -----------------------------------------------------------------------------
-def clean_descriptions_model(items: pa.Table, settings: Mapping[str, Any] | None) -> pa.Table:
-    table, _ = run_named_task("clean_description", description_items(items), config_from_settings(settings))
+def clean_descriptions_model(items: pa.Table, settings: EnrichSettings) -> pa.Table:
+    table, _ = run_named_task("clean_description", description_items(items), settings.config(progress=False).resolved())
     return table
 
 
-def clean_titles_model(items: pa.Table, settings: Mapping[str, Any] | None) -> pa.Table:
-    table, _ = run_named_task("clean_title", title_items(items), config_from_settings(settings))
+def clean_titles_model(items: pa.Table, settings: EnrichSettings) -> pa.Table:
+    table, _ = run_named_task("clean_title", title_items(items), settings.config(progress=False).resolved())
     return table
 
 
 def metadata_model(items: pa.Table, clean_titles: pa.Table, clean_descriptions: pa.Table,
-                   settings: Mapping[str, Any] | None) -> pa.Table:
+                   settings: EnrichSettings) -> pa.Table:
     inputs = metadata_items(items, as_mapping(clean_titles, "clean_title"),
                             as_mapping(clean_descriptions, "clean_description"))
-    table, _ = run_named_task("extract_metadata", inputs, config_from_settings(settings))
+    table, _ = run_named_task("extract_metadata", inputs, settings.config(progress=False).resolved())
     return table

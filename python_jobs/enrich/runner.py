@@ -20,7 +20,8 @@ from python_jobs.enrich.cache import AnswerCache, now
 from python_jobs.enrich.normalize import METADATA_FIELDS, MetadataValidationError, normalize_metadata
 from python_jobs.enrich.providers.base import Job, Outcome, Provider, ProviderStats
 from python_jobs.enrich.providers.offline import OfflineProvider
-from python_jobs.enrich.tasks import Task, input_hash
+from python_jobs.common.hashing import text_hash
+from python_jobs.enrich.tasks import Task
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ def build_jobs(task: Task, items: Sequence[tuple[str, Any]]) -> tuple[list[Job],
         if not text or not text.strip():
             keys.append(None)
             continue
-        key = input_hash(text)
+        key = text_hash(text)
         if key not in jobs:
             jobs[key] = Job(key, text, payload)
         keys.append(key)

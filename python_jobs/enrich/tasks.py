@@ -1,7 +1,7 @@
 """The three enrichment tasks: what goes in, the prompt, how an answer is parsed and checked.
 
 A task turns an item's payload into the exact input text (truncated as the seed did; its hash keys the
-cache), builds the prompt from a versioned file in `python_jobs/prompts/`, and parses an answer into a value
+cache), builds the prompt from a versioned file in `python_jobs/enrich/prompts/`, and parses an answer into a value
 or raises `AnswerError` (which makes the provider retry). Offline, the same task is done by rules.
 
 Values: clean_description / clean_title -> str; extract_metadata -> the raw JSON object (normalised when
@@ -10,7 +10,6 @@ the table is built, see normalize.py).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass, replace
@@ -32,7 +31,7 @@ class AnswerError(ValueError):
 
 @lru_cache(maxsize=None)
 def load_prompt(name: str, version: str) -> str:
-    return resources.files("python_jobs").joinpath("prompts", f"{name}.{version}.txt").read_text(encoding="utf-8")
+    return resources.files("python_jobs.enrich").joinpath("prompts", f"{name}.{version}.txt").read_text(encoding="utf-8")
 
 
 def _base(version: str) -> str:
@@ -44,10 +43,6 @@ def fill(template: str, **values: Any) -> str:
     for key, value in values.items():
         template = template.replace("{{" + key + "}}", str(value))
     return template
-
-
-def input_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _neutralise(text: str, *tags: str) -> str:

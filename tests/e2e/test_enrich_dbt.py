@@ -86,23 +86,23 @@ def test_dbt_build_with_gemini_against_the_fake_server(tmp_path):
         assert by_asin["P0000"][7] == ["PlayStation 4"]                  # normalised from the fake's "PlayStation 4"
         assert by_asin["P0002"][8].startswith("Product: ITEM-2 Star Quest") and "\nPlatform: Nintendo Switch\n" in by_asin["P0002"][8]
         calls = dict((r[0], r[1:]) for r in project.query(
-            "select task, distinct_inputs, cached, answered, failed from tiny.enrichment_calls"))
+            "select task, distinct_inputs, cached, answered, failed from tiny.enrich_calls"))
         assert calls["clean_description"] == (N_ITEMS, 0, N_ITEMS - 1, 1)
         assert calls["extract_metadata"] == (N_ITEMS, 0, N_ITEMS, 0)
         assert project.query("select count(*) from tiny.sequences_enriched")[0][0] > 0
 
         # a second build calls the API only for the failed description
         fake.reset_counts()
-        project.build("--select", "enr_clean_descriptions", vars={"enrich_base_url": fake.base_url},
+        project.build("--select", "int_clean_descriptions", vars={"enrich_base_url": fake.base_url},
                       env={"GEMINI_API_KEY": KEY})
         assert fake.calls["generate"] == 1
-        assert project.query("select count(*) from tiny.enr_clean_descriptions where status = 'ok' and cache_hit")[0][0] \
+        assert project.query("select count(*) from tiny.int_clean_descriptions where status = 'ok' and cache_hit")[0][0] \
             == N_ITEMS - 1
 
     out = project.out_dir / "tiny"
     assert pq.read_table(out / "items_enriched.parquet").num_rows == N_ITEMS
-    for name in ["sequences_enriched", "enrichment_text_quality", "enrichment_char_reduction",
-                 "enrichment_metadata_coverage", "enrichment_value_distribution", "enrichment_calls"]:
+    for name in ["sequences_enriched", "enrich_text_quality", "enrich_char_reduction",
+                 "enrich_metadata_coverage", "enrich_value_distribution", "enrich_calls"]:
         assert (out / f"{name}.parquet").is_file(), name
     leaked = [p for root in (project.root, cache.parent) for p in root.rglob("*")
               if p.is_file() and KEY.encode() in p.read_bytes()]

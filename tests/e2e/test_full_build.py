@@ -50,7 +50,7 @@ def test_sequences_are_mapped_and_split_by_user(built: DbtProject):
 def test_every_output_lands_as_parquet(built: DbtProject):
     out = built.out_dir / "sample"
     for name in ["items", "sequences", "items_enriched", "sequences_enriched", "semantic_ids", "sequences_train",
-                 "sequences_val", "sid_level_usage", "sid_uniqueness", "enrichment_metadata_coverage"]:
+                 "sequences_val", "sid_level_usage", "sid_uniqueness", "enrich_metadata_coverage"]:
         assert pq.read_table(out / f"{name}.parquet").num_rows > 0, name
 
 

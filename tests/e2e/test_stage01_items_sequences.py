@@ -86,7 +86,7 @@ def sample_build(tmp_path_factory) -> DbtProject:
 
 def test_bundled_sample_builds_items_and_sequences_parquet(sample_build: DbtProject):
     out = sample_build.out_dir / "sample"
-    for name in ["items", "sequences", "rejects", "step_counts", "sequence_length_stats", "sequence_length_distribution"]:
+    for name in ["items", "sequences", "prep_rejects", "prep_step_counts", "prep_sequence_length_stats", "prep_sequence_length_distribution"]:
         assert (out / f"{name}.parquet").is_file(), name
     items = pq.read_table(out / "items.parquet")
     sequences = pq.read_table(out / "sequences.parquet")
@@ -105,10 +105,10 @@ def test_bundled_sample_matches_reference(sample_build: DbtProject):
 
 
 def test_rejects_reconcile_with_lines_read(sample_build: DbtProject):
-    (meta_read,), = sample_build.query("select rows_out from sample.step_counts where stage='items' and step_order=1")
-    (meta_valid,), = sample_build.query("select rows_out from sample.step_counts where stage='items' and step_order=2")
+    (meta_read,), = sample_build.query("select rows_out from sample.prep_step_counts where stage='items' and step_order=1")
+    (meta_valid,), = sample_build.query("select rows_out from sample.prep_step_counts where stage='items' and step_order=2")
     (meta_rejects,), = sample_build.query(
-        "select count(*) from sample.rejects where source='meta' and not starts_with(reason, 'duplicate')")
+        "select count(*) from sample.prep_rejects where source='meta' and not starts_with(reason, 'duplicate')")
     assert meta_read == meta_valid + meta_rejects
     with gzip.open(REPO / "data/raw/sample/meta_sample.jsonl.gz", "rb") as f:
         assert meta_read == sum(1 for _ in f)
@@ -129,7 +129,7 @@ def test_outputs_queryable_from_any_directory_and_by_the_duckdb_cli(sample_build
 
 
 def test_step_counts_match_notebook_printout_shape(sample_build: DbtProject):
-    rows = sample_build.query("select stage, step_order, rows_out, rows_removed from sample.step_counts order by all")
+    rows = sample_build.query("select stage, step_order, rows_out, rows_removed from sample.prep_step_counts order by all")
     by_stage: dict[str, list] = {}
     for stage, _, rows_out, removed in rows:
         by_stage.setdefault(stage, []).append((rows_out, removed))
@@ -137,7 +137,7 @@ def test_step_counts_match_notebook_printout_shape(sample_build: DbtProject):
         counts = [c for c, _ in steps]
         assert counts == sorted(counts, reverse=True), f"{stage} counts must not grow: {counts}"
         assert all(removed == prev - cur for (prev, _), (cur, removed) in zip(steps, steps[1:]))
-    (n,), = sample_build.query("select sum(sequences) from sample.sequence_length_distribution")
+    (n,), = sample_build.query("select sum(sequences) from sample.prep_sequence_length_distribution")
     (m,), = sample_build.query("select count(*) from sample.sequences")
     assert n == m
 
@@ -151,7 +151,7 @@ def test_real_amazon_rows_match_reference(category: str, tmp_path):
     items, sequences = reference_notebook_01(SHARED_DATA, category)
     assert {r[0] for r in project.query(f"select parent_asin from {category}.items")} == items
     assert dict(project.query(f"select user_id, sequence from {category}.sequences")) == sequences
-    assert project.query(f"select count(*) from {category}.rejects") == [(0,)]
+    assert project.query(f"select count(*) from {category}.prep_rejects") == [(0,)]
 
 
 def _write_category(raw: Path, category: str, meta: bytes, interactions: bytes) -> None:
@@ -185,7 +185,7 @@ def test_bad_lines_are_kept_with_reasons_not_dropped(tmp_path):
     _write_category(raw, "messy", meta, interactions)
     project = DbtProject(tmp_path, vars={"category": "messy", "raw_dir": str(raw)})
     project.build(*STAGE_01)
-    rejects = project.query("select source, line_number, split_part(reason, ':', 1) from messy.rejects order by all")
+    rejects = project.query("select source, line_number, split_part(reason, ':', 1) from messy.prep_rejects order by all")
     assert rejects == [
         ("interactions", 5, "wrong_type"), ("interactions", 6, "wrong_type"),
         ("interactions", 7, "wrong_field_count"), ("interactions", 8, "wrong_field_count"),

@@ -1,4 +1,4 @@
-"""`python_jobs.download` against a local HTTP server on 127.0.0.1 (no internet needed)."""
+"""`python_jobs.data.download` against a local HTTP server on 127.0.0.1 (no internet needed)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from python_jobs import download as dl
-from python_jobs.paths import CategoryPaths
+from python_jobs.common.paths import CategoryPaths
 
 CAT = "Video_Games"
 PATHS = {

@@ -1,4 +1,4 @@
-"""Embeddings: cache behaviour with a fake encoder (fast), and the real packaged model (python_jobs.embed)."""
+"""Embeddings: cache behaviour with a fake encoder (fast), and the real packaged model (python_jobs.semantic_ids.embed)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from python_jobs import embed
-from python_jobs.embed import EmbedConfig, EmbeddingCache, embed_items, embed_texts, length_sorted_batches
+from python_jobs.semantic_ids.embed import EmbedConfig, EmbeddingCache, embed_items, embed_texts, length_sorted_batches
 
 
 class FakeEncoder:

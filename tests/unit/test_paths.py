@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from python_jobs.paths import CategoryPaths, validate_category
+from python_jobs.common.paths import CategoryPaths, validate_category
 
 
 @pytest.mark.parametrize("name", ["Video_Games", "sample", "All_Beauty", "X1"])

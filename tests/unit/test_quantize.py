@@ -1,4 +1,4 @@
-"""Training, selection, determinism, resume and the model registry (python_jobs.quantize)."""
+"""Training, selection, determinism, resume and the model registry (python_jobs.semantic_ids.quantize)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from python_jobs import quantize
-from python_jobs.quantize import (EmbeddingSet, Registry, TrainConfig, TrainingInterrupted, build_spec, lr_at,
+from python_jobs.semantic_ids.quantize import (EmbeddingSet, Registry, TrainConfig, TrainingInterrupted, build_spec, lr_at,
                                   split_indices)
 
 REPO = Path(__file__).resolve().parents[2]
@@ -109,7 +109,7 @@ def test_rqvae_beats_trivial_baselines_on_clustered_data(tmp_path):
     train_idx, val_idx = split_indices(data.n, TINY["val_fraction"], TINY["seed"])
     import torch
 
-    from python_jobs.rqvae import RQVAE
+    from python_jobs.semantic_ids.rqvae import RQVAE
 
     torch.manual_seed(0)
     untrained = quantize.TrainedQuantizer(model.spec, RQVAE(model.spec.model))
@@ -125,7 +125,7 @@ def test_rqvae_beats_trivial_baselines_on_clustered_data(tmp_path):
 
 
 def test_training_uses_kmeans_init_on_encoded_latents(tmp_path, monkeypatch):
-    from python_jobs.rqvae import ResidualQuantizer
+    from python_jobs.semantic_ids.rqvae import ResidualQuantizer
 
     calls = []
     original = ResidualQuantizer.kmeans_init
@@ -287,9 +287,9 @@ def test_cli_library_and_dbt_defaults_agree():
     """A model trained by `train-rqvae` with defaults must be the one `dbt build` finds in the registry."""
     import click
 
-    from python_jobs.quantize_cli import SETTINGS, train_rqvae
-    from python_jobs.rqkmeans import RQKMeansConfig
-    from python_jobs.rqvae import RQVAEConfig
+    from python_jobs.semantic_ids.cli import SETTINGS, train_rqvae
+    from python_jobs.semantic_ids.rqkmeans import RQKMeansConfig
+    from python_jobs.semantic_ids.rqvae import RQVAEConfig
 
     ctx = click.Context(train_rqvae)
     cli = {p.name: p.get_default(ctx) for p in train_rqvae.params}
@@ -310,7 +310,7 @@ def test_train_rqvae_help_documents_every_option_without_importing_torch():
             "assert 'torch' not in sys.modules, 'torch imported by --help'")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    from python_jobs.quantize_cli import train_rqvae
+    from python_jobs.semantic_ids.cli import train_rqvae
 
     for param in train_rqvae.params:
         assert param.help, f"--{param.name} has no help text"
@@ -333,7 +333,7 @@ def test_tracking_is_a_noop_without_wandb_settings(monkeypatch, tmp_path):
     assert tracking.wandb_requested({"WANDB_API_KEY": "x"})
     assert not tracking.wandb_requested({"WANDB_API_KEY": "x", "WANDB_MODE": "disabled"})
     code = ("import sys, os; os.environ.pop('WANDB_MODE', None); os.environ.pop('WANDB_API_KEY', None); "
-            "from python_jobs.tracking import make_tracker; make_tracker('p', 'r', {}); "
+            "from python_jobs.common.tracking import make_tracker; make_tracker('p', 'r', {}); "
             "assert 'wandb' not in sys.modules")
     assert subprocess.run([sys.executable, "-c", code], cwd=REPO, env={k: v for k, v in os.environ.items()
                                                                           if not k.startswith("WANDB")}).returncode == 0
@@ -345,7 +345,7 @@ import os, sys
 os.environ['WANDB_MODE'] = 'offline'
 os.environ['HOME'] = {str(tmp_path / 'home')!r}
 from pathlib import Path
-from python_jobs.tracking import make_tracker
+from python_jobs.common.tracking import make_tracker
 t = make_tracker('sid-test', 'run', {{'a': 1}}, data_dir={str(tmp_path / 'data')!r})
 assert t.enabled
 t.log({{'x': 1.0}}, step=1)
@@ -382,4 +382,4 @@ def test_dbt_model_config_renders_to_the_default_spec():
     rendered = {k: fill(v) for k, v in settings.items()}
     spec = build_spec("rqvae", 384, {k: v for k, v in rendered.items() if k not in quantize.DBT_ONLY_KEYS})
     assert spec == build_spec("rqvae", 384)
-    assert set(rendered) - quantize.DBT_ONLY_KEYS >= set(__import__("python_jobs.quantize_cli", fromlist=["x"]).SETTINGS)
+    assert set(rendered) - quantize.DBT_ONLY_KEYS >= set(__import__("python_jobs.semantic_ids.cli", fromlist=["x"]).SETTINGS)

@@ -1,4 +1,4 @@
-"""RQ-VAE model pieces and the ID metrics (python_jobs.rqvae, python_jobs.sid_quality)."""
+"""RQ-VAE model pieces and the ID metrics (python_jobs.semantic_ids.rqvae, python_jobs.semantic_ids.quality)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from python_jobs.rqvae import RQVAE, RQVAEConfig, ResidualQuantizer, nearest_code, rotate_to
-from python_jobs.sid_quality import code_metrics, collision_histogram, format_semantic_id, perplexity
+from python_jobs.semantic_ids.rqvae import RQVAE, RQVAEConfig, ResidualQuantizer, nearest_code, rotate_to
+from python_jobs.semantic_ids.quality import code_metrics, collision_histogram, format_semantic_id, perplexity
 
 
 def test_usage_and_perplexity_on_a_known_example():
@@ -140,7 +140,7 @@ def test_invalid_config_is_rejected():
 
 
 def test_resolve_collisions_moves_only_colliding_items_to_their_nearest_free_code():
-    from python_jobs.sid_quality import resolve_collisions
+    from python_jobs.semantic_ids.quality import resolve_collisions
 
     codes = np.array([[0, 0, 1], [0, 0, 1], [0, 0, 1], [0, 0, 2], [5, 5, 1]])
     k = 4
@@ -159,7 +159,7 @@ def test_resolve_collisions_moves_only_colliding_items_to_their_nearest_free_cod
 
 
 def test_resolve_collisions_keeps_leftovers_when_a_prefix_is_full():
-    from python_jobs.sid_quality import resolve_collisions
+    from python_jobs.semantic_ids.quality import resolve_collisions
 
     codes = np.array([[0, 0], [0, 0], [0, 0]])
     d = np.array([[0.0, 1.0], [0.5, 2.0], [0.7, 0.1]])

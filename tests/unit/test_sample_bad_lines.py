@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from python_jobs.sample import BAD_KINDS, SampleConfig, generate
-from python_jobs.sample.verify import classify_csv_row, classify_meta_line, csv_rows, meta_lines
+from python_jobs.data.sample import BAD_KINDS, SampleConfig, generate
+from python_jobs.data.sample.verify import classify_csv_row, classify_meta_line, csv_rows, meta_lines
 
 
 def _found(report) -> tuple[dict[int, str], dict[int, str]]:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from python_jobs.sample import SampleConfig, generate, preset
-from python_jobs.sample.writer import crc32_combine
+from python_jobs.data.sample import SampleConfig, generate, preset
+from python_jobs.data.sample.writer import crc32_combine
 
 TINY = dict(n_items=600, n_users=300, n_interactions=2_400, bad_lines=9, items_per_chunk=150, users_per_chunk=80)
 

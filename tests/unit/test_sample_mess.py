@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from python_jobs.sample import Report, SampleConfig, generate
-from python_jobs.sample.verify import classify_csv_row, classify_meta_line, csv_rows, meta_lines, passes_filter
+from python_jobs.data.sample import Report, SampleConfig, generate
+from python_jobs.data.sample.verify import classify_csv_row, classify_meta_line, csv_rows, meta_lines, passes_filter
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from python_jobs.embed import EmbedConfig, embed_items
-from python_jobs.quantize import EmbeddingSet, Registry, build_spec
+from python_jobs.semantic_ids.embed import EmbedConfig, embed_items
+from python_jobs.semantic_ids.quantize import EmbeddingSet, Registry, build_spec
 
 INDUSTRIAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "Industrial"
 META = INDUSTRIAL / "meta_Industrial.jsonl.gz"

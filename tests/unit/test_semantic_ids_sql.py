@@ -2,7 +2,7 @@
 
 dbt unit tests cannot cover Python-model parents easily, so the SQL logic is checked here directly: collision
 index order, the exact ID string, the >codebook_size failure, sequence mapping order, the md5 split, and that
-the SQL quality tables agree with python_jobs.sid_quality.
+the SQL quality tables agree with python_jobs.semantic_ids.quality.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import yaml
 
-from python_jobs.sid_quality import code_metrics, collision_histogram, format_semantic_id
+from python_jobs.semantic_ids.quality import code_metrics, collision_histogram, format_semantic_id
 
 REPO = Path(__file__).resolve().parents[2]
 MODELS = REPO / "models" / "semantic_ids"
@@ -46,9 +46,9 @@ def macros(**var_overrides):
 
 
 def setup(con, codes: dict[str, tuple[int, int, int]], sequences: dict[str, list[str]]) -> None:
-    con.execute("create table item_codes (parent_asin varchar, sid_0 integer, sid_1 integer, sid_2 integer, "
+    con.execute("create table int_item_codes (parent_asin varchar, sid_0 integer, sid_1 integer, sid_2 integer, "
                 "quantizer varchar, model_id varchar)")
-    con.executemany("insert into item_codes values (?, ?, ?, ?, 'rqvae', 'rqvae-test')",
+    con.executemany("insert into int_item_codes values (?, ?, ?, ?, 'rqvae', 'rqvae-test')",
                     [(a, *c) for a, c in codes.items()])
     con.execute("create table sequences_enriched (user_id varchar, sequence varchar[], sequence_length integer, "
                 "last_timestamp bigint)")
@@ -97,9 +97,9 @@ def test_sequences_keep_order_and_unmapped_items_stay_visible(con):
     assert sids == [ids[a] for a in seq] and length == 4 and mapped == 4
     seq, sids, length, mapped = seqs["u2"]
     assert sids == [ids["B"], None, ids["C"]] and length == 3 and mapped == 2  # never dropped
-    build(con, "sequence_sid_coverage")
+    build(con, "sid_sequence_coverage")
     cov = con.execute("select item_coverage, n_sequences_fully_mapped, n_distinct_items_without_id "
-                      "from sequence_sid_coverage").fetchone()
+                      "from sid_sequence_coverage").fetchone()
     assert cov == (pytest.approx(6 / 7), 1, 1)
 
 

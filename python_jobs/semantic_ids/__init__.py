@@ -1,0 +1,1 @@
+"""Stage 3: item embeddings, quantizers (RQ-VAE, RQ-KMeans), Semantic IDs and their quality."""
