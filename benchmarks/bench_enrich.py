@@ -47,16 +47,22 @@ from python_jobs.enrich.runner import run_task  # noqa: E402
 from python_jobs.enrich.tasks import AnswerError, get_task  # noqa: E402
 
 KEY = "bench-key-not-secret"
-WORDS = ("rugged wireless controller adventure puzzle racing arena legendary heroes online co-op season "
-         "collector edition remastered handheld charging dock immersive soundtrack boss battles").split()
+WORDS = (
+    "rugged wireless controller adventure puzzle racing arena legendary heroes online co-op season "
+    "collector edition remastered handheld charging dock immersive soundtrack boss battles"
+).split()
 
 
 class FakeServer:
     """The fake Gemini API in a separate process, so its threads do not compete with the client's GIL."""
 
     def __init__(self, latency: float) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "tests.fakes.gemini_server", "--latency", str(latency)],
-                                     cwd=REPO, stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.fakes.gemini_server", "--latency", str(latency)],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         line = self.proc.stdout.readline().strip()
         if not line.startswith("READY "):
             raise RuntimeError(f"fake server did not start: {line!r}")
@@ -93,10 +99,18 @@ def ours(server: FakeServer, items, task_name: str, cache_path: Path, **override
         table, stats = run_task(get_task(task_name), items, GeminiProvider(config), cache, progress=True)
     seconds = time.perf_counter() - started
     ok = sum(s == "ok" for s in table.column("status").to_pylist())
-    return {"items": len(items), "seconds": round(seconds, 2), "items_per_s": round(len(items) / seconds, 1),
-            "api_calls": server.generate_calls() - calls0, "ok": ok, "concurrency": config.concurrency,
-            "rpm": config.requests_per_minute, "items_per_request": config.batch_size(get_task(task_name).name),
-            "loadavg_before": load0, "loadavg_after": load()}
+    return {
+        "items": len(items),
+        "seconds": round(seconds, 2),
+        "items_per_s": round(len(items) / seconds, 1),
+        "api_calls": server.generate_calls() - calls0,
+        "ok": ok,
+        "concurrency": config.concurrency,
+        "rpm": config.requests_per_minute,
+        "items_per_request": config.batch_size(get_task(task_name).name),
+        "loadavg_before": load0,
+        "loadavg_after": load(),
+    }
 
 
 def seed_baseline(server: FakeServer, items, threads: int = 10, sleep_s: float = 0.2) -> dict:
@@ -115,8 +129,9 @@ def seed_baseline(server: FakeServer, items, threads: int = 10, sleep_s: float =
         result = "NA"
         for _ in range(5):
             try:
-                response = client.models.generate_content(model="gemini-2.5-flash-lite",
-                                                           contents=task.prompt(task.prepare(text)))
+                response = client.models.generate_content(
+                    model="gemini-2.5-flash-lite", contents=task.prompt(task.prepare(text))
+                )
                 result = task.parse(response.text)
                 break
             except (AnswerError, Exception):  # noqa: BLE001 - the seed retried on anything
@@ -133,9 +148,16 @@ def seed_baseline(server: FakeServer, items, threads: int = 10, sleep_s: float =
     seconds = time.perf_counter() - started
     checkpoint.close()
     os.unlink(checkpoint.name)
-    return {"items": len(items), "seconds": round(seconds, 2), "items_per_s": round(len(items) / seconds, 1),
-            "api_calls": server.generate_calls() - calls0, "threads": threads, "sleep_s": sleep_s,
-            "loadavg_before": load0, "loadavg_after": load()}
+    return {
+        "items": len(items),
+        "seconds": round(seconds, 2),
+        "items_per_s": round(len(items) / seconds, 1),
+        "api_calls": server.generate_calls() - calls0,
+        "threads": threads,
+        "sleep_s": sleep_s,
+        "loadavg_before": load0,
+        "loadavg_after": load(),
+    }
 
 
 def load_full_items(raw_dir: Path, category: str, limit: int | None) -> list[dict] | None:
@@ -156,11 +178,18 @@ def load_full_items(raw_dir: Path, category: str, limit: int | None) -> list[dic
             title = r.get("title") or ""
             desc = " ".join(x for x in (r.get("description") or []) if isinstance(x, str))
             if isinstance(title, str) and len(title) > 20 and len(desc) > 100:
-                items.append({"parent_asin": r["parent_asin"], "title": title, "description_text": desc,
-                              "features_text": " ".join(x for x in (r.get("features") or []) if isinstance(x, str)),
-                              "categories_text": " > ".join(x for x in (r.get("categories") or []) if isinstance(x, str)),
-                              "main_category": r.get("main_category") or "", "store": r.get("store") or "",
-                              "details": r.get("details") or {}})
+                items.append(
+                    {
+                        "parent_asin": r["parent_asin"],
+                        "title": title,
+                        "description_text": desc,
+                        "features_text": " ".join(x for x in (r.get("features") or []) if isinstance(x, str)),
+                        "categories_text": " > ".join(x for x in (r.get("categories") or []) if isinstance(x, str)),
+                        "main_category": r.get("main_category") or "",
+                        "store": r.get("store") or "",
+                        "details": r.get("details") or {},
+                    }
+                )
                 if limit and len(items) >= limit:
                     break
     return items
@@ -170,8 +199,10 @@ def offline(items: list[dict], workers: int) -> dict:
     provider = OfflineProvider(workers=workers)
     out = {"items": len(items), "workers": workers}
     total = 0.0
-    plans = [("descriptions", [(r["parent_asin"], r["description_text"]) for r in items]),
-             ("titles", [(r["parent_asin"], r["title"]) for r in items])]
+    plans = [
+        ("descriptions", [(r["parent_asin"], r["description_text"]) for r in items]),
+        ("titles", [(r["parent_asin"], r["title"]) for r in items]),
+    ]
     for name, inputs in plans:
         started = time.perf_counter()
         table, _ = run_task(get_task(name), inputs, provider, None, progress=False)
@@ -179,14 +210,26 @@ def offline(items: list[dict], workers: int) -> dict:
         total += seconds
         out[name] = {"seconds": round(seconds, 2), "items_per_s": round(len(inputs) / seconds, 1)}
         if name == "descriptions":
-            clean_desc = dict(zip(table.column("parent_asin").to_pylist(), table.column("clean_description").to_pylist()))
+            clean_desc = dict(
+                zip(table.column("parent_asin").to_pylist(), table.column("clean_description").to_pylist())
+            )
         else:
             clean_titles = dict(zip(table.column("parent_asin").to_pylist(), table.column("clean_title").to_pylist()))
-    meta_inputs = [(r["parent_asin"], MetadataInput(title=clean_titles[r["parent_asin"]],
-                                                    description=clean_desc[r["parent_asin"]],
-                                                    categories_text=r["categories_text"], features_text=r["features_text"],
-                                                    main_category=r["main_category"], store=r["store"],
-                                                    details=r["details"])) for r in items]
+    meta_inputs = [
+        (
+            r["parent_asin"],
+            MetadataInput(
+                title=clean_titles[r["parent_asin"]],
+                description=clean_desc[r["parent_asin"]],
+                categories_text=r["categories_text"],
+                features_text=r["features_text"],
+                main_category=r["main_category"],
+                store=r["store"],
+                details=r["details"],
+            ),
+        )
+        for r in items
+    ]
     started = time.perf_counter()
     run_task(get_task("metadata"), meta_inputs, provider, None, progress=False)
     seconds = time.perf_counter() - started
@@ -200,11 +243,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--items", type=int, default=20_000, help="items for the runs at our defaults")
     parser.add_argument("--latency", type=float, default=0.2, help="fake server seconds per call")
-    parser.add_argument("--baseline-items", type=int, default=2_000,
-                        help="items for the seed-style baseline (its rate is steady: 25 items/s at 0.2 s latency)")
+    parser.add_argument(
+        "--baseline-items",
+        type=int,
+        default=2_000,
+        help="items for the seed-style baseline (its rate is steady: 25 items/s at 0.2 s latency)",
+    )
     parser.add_argument("--lifted-items", type=int, default=5_000, help="items for the run with the pace lifted")
-    parser.add_argument("--unbatched-items", type=int, default=5_000,
-                        help="items for descriptions one per request (its rate is steady: the pace, 66 requests/s)")
+    parser.add_argument(
+        "--unbatched-items",
+        type=int,
+        default=5_000,
+        help="items for descriptions one per request (its rate is steady: the pace, 66 requests/s)",
+    )
     parser.add_argument("--full-raw-dir", type=Path, default=Path("/tmp/bench_raw"))
     parser.add_argument("--category", default="sample", help="category under --full-raw-dir")
     parser.add_argument("--offline-limit", type=int, default=None, help="cap on items for the offline run")
@@ -213,9 +264,11 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None, help="write the figures here too")
     args = parser.parse_args()
 
-    report: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                                "platform": platform.platform()}, "latency_s": args.latency,
-                    "loadavg_start": load()}
+    report: dict = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "latency_s": args.latency,
+        "loadavg_start": load(),
+    }
     if not args.skip_online:
         server = FakeServer(args.latency)
         tmp = Path(tempfile.mkdtemp(prefix="bench_enrich_"))
@@ -228,16 +281,22 @@ def main() -> None:
             report["rerun"] = ours(server, items, "descriptions", tmp / "a.sqlite")
             print(report["rerun"], flush=True)
             print(f"[3] ours, pace lifted: {args.lifted_items} descriptions ...", flush=True)
-            report["ours_pace_lifted"] = ours(server, descriptions(args.lifted_items), "descriptions", tmp / "b.sqlite",
-                                              requests_per_minute=10_000_000)
+            report["ours_pace_lifted"] = ours(
+                server,
+                descriptions(args.lifted_items),
+                "descriptions",
+                tmp / "b.sqlite",
+                requests_per_minute=10_000_000,
+            )
             print(report["ours_pace_lifted"], flush=True)
             print(f"[4] titles at defaults: {args.items} titles ...", flush=True)
             titles = [(a, f"ITEM {i} " + t[:80]) for i, (a, t) in enumerate(items)]
             report["ours_titles_default"] = ours(server, titles, "titles", tmp / "c.sqlite")
             print(report["ours_titles_default"], flush=True)
             print(f"[4b] descriptions one per request: {args.unbatched_items} descriptions ...", flush=True)
-            report["ours_descriptions_unbatched"] = ours(server, descriptions(args.unbatched_items), "descriptions",
-                                                         tmp / "d.sqlite", description_batch_size=1)
+            report["ours_descriptions_unbatched"] = ours(
+                server, descriptions(args.unbatched_items), "descriptions", tmp / "d.sqlite", description_batch_size=1
+            )
             print(report["ours_descriptions_unbatched"], flush=True)
             print(f"[5] seed baseline: {args.baseline_items} descriptions, 10 threads ...", flush=True)
             report["seed_baseline"] = seed_baseline(server, descriptions(args.baseline_items))

@@ -15,8 +15,16 @@ import resource
 import time
 from pathlib import Path
 
-REAL = {"meta rows": 137_269, "pass filter": 66_133, "users": 91_562, "sequences": 78_643, "mean": 6.5,
-        "median": 5.0, "max": 100, "interacted items": None}
+REAL = {
+    "meta rows": 137_269,
+    "pass filter": 66_133,
+    "users": 91_562,
+    "sequences": 78_643,
+    "mean": 6.5,
+    "median": 5.0,
+    "max": 100,
+    "interacted items": None,
+}
 
 STATS_SQL = """
 with meta as (
@@ -100,9 +108,11 @@ def main() -> None:
         wall = time.perf_counter() - t
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(f"preset {args.preset}: {wall:.1f} s wall with {cfg.workers} workers "
-              f"({', '.join(f'{k} {v:.1f} s' for k, v in report.seconds.items())}); "
-              f"peak RSS {rss:.0f} MB (largest worker {child:.0f} MB)")
+        print(
+            f"preset {args.preset}: {wall:.1f} s wall with {cfg.workers} workers "
+            f"({', '.join(f'{k} {v:.1f} s' for k, v in report.seconds.items())}); "
+            f"peak RSS {rss:.0f} MB (largest worker {child:.0f} MB)"
+        )
         for path, raw in ((meta, report.meta_bytes), (csv, report.csv_bytes)):
             print(f"  {path}: {path.stat().st_size / 1e6:.1f} MB gzip, {raw / 1e6:.1f} MB raw")
     if not args.skip_stats:

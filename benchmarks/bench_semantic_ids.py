@@ -73,7 +73,8 @@ def load_items(args):
         return args.category, raw_items(args.raw_dir, args.category)
     path = Path(args.items or args.dataset)
     return (args.category if args.dataset == "full" else path.stem), duckdb.sql(
-        f"select parent_asin, item_context from read_parquet('{path.as_posix()}') order by parent_asin").to_arrow_table()
+        f"select parent_asin, item_context from read_parquet('{path.as_posix()}') order by parent_asin"
+    ).to_arrow_table()
 
 
 def embedding_speed(items, config, n: int) -> dict:
@@ -86,9 +87,14 @@ def embedding_speed(items, config, n: int) -> dict:
     load_s = time.perf_counter() - t0
     tok = encoder.tokenizer(texts[:500], truncation=True, max_length=encoder.max_seq_length)["input_ids"]
     _, stats = embed_texts(texts, config, None, progress=False, encoder=encoder)
-    return {"items": len(texts), "seconds": round(stats.seconds, 2), "items_per_s": round(stats.items_per_second, 1),
-            "model_load_s": round(load_s, 2), "mean_tokens": round(float(np.mean([len(t) for t in tok])), 1),
-            "mean_chars": round(float(np.mean([len(t) for t in texts])), 1)}
+    return {
+        "items": len(texts),
+        "seconds": round(stats.seconds, 2),
+        "items_per_s": round(stats.items_per_second, 1),
+        "model_load_s": round(load_s, 2),
+        "mean_tokens": round(float(np.mean([len(t) for t in tok])), 1),
+        "mean_chars": round(float(np.mean([len(t) for t in texts])), 1),
+    }
 
 
 def quantizer_report(result, data) -> dict:
@@ -101,16 +107,25 @@ def quantizer_report(result, data) -> dict:
         used = counts[counts > 0]
         per_code.append({"min": int(used.min()), "mean": round(float(used.mean()), 2), "max": int(used.max())})
     return {
-        "model_id": result.run_dir.name, "trained_now": result.trained,
-        "unique_share_3code_raw": round(raw["unique_share"], 4), "max_group_raw": raw["max_group_size"],
-        "unique_share_3code_final": round(final["unique_share"], 4), "max_group_final": final["max_group_size"],
+        "model_id": result.run_dir.name,
+        "trained_now": result.trained,
+        "unique_share_3code_raw": round(raw["unique_share"], 4),
+        "max_group_raw": raw["max_group_size"],
+        "unique_share_3code_final": round(final["unique_share"], 4),
+        "max_group_final": final["max_group_size"],
         "items_moved_by_collision_policy": s["items_moved_by_collision_policy"],
-        "usage_final": [round(u, 4) for u in final["usage"]], "perplexity_final": [round(p, 1) for p in final["perplexity"]],
-        "usage_raw": [round(u, 4) for u in raw["usage"]], "perplexity_raw": [round(p, 1) for p in raw["perplexity"]],
-        "items_per_code": per_code, "val_rel_recon": round(best["val_rel_recon"], 4),
-        "val_cosine": round(best["val_cosine"], 4), "selected_step": s["best_step"],
-        "train_seconds": round(s["train_seconds"], 1), "seconds_per_epoch": round(s["seconds_per_epoch"], 3),
-        "steps_per_epoch": s["steps_per_epoch"], "device": s["device"],
+        "usage_final": [round(u, 4) for u in final["usage"]],
+        "perplexity_final": [round(p, 1) for p in final["perplexity"]],
+        "usage_raw": [round(u, 4) for u in raw["usage"]],
+        "perplexity_raw": [round(p, 1) for p in raw["perplexity"]],
+        "items_per_code": per_code,
+        "val_rel_recon": round(best["val_rel_recon"], 4),
+        "val_cosine": round(best["val_cosine"], 4),
+        "selected_step": s["best_step"],
+        "train_seconds": round(s["train_seconds"], 1),
+        "seconds_per_epoch": round(s["seconds_per_epoch"], 3),
+        "steps_per_epoch": s["steps_per_epoch"],
+        "device": s["device"],
     }
 
 
@@ -133,24 +148,36 @@ def main() -> None:
     args = parser.parse_args()
 
     import torch
+    from python_jobs.semantic_ids.quantize import EmbeddingSet, Registry, build_spec, split_indices
 
     from python_jobs.semantic_ids.embed import EmbedConfig, embed_items
-    from python_jobs.semantic_ids.quantize import EmbeddingSet, Registry, build_spec, split_indices
 
     name, items = load_items(args)
     config = EmbedConfig(device=args.device)
-    report: dict = {"dataset": name, "items": items.num_rows, "machine": {
-        "cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(), "cuda": torch.cuda.is_available(),
-        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-        "python": platform.python_version(), "load_avg_start": os.getloadavg()}}
+    report: dict = {
+        "dataset": name,
+        "items": items.num_rows,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(),
+            "cuda": torch.cuda.is_available(),
+            "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+            "python": platform.python_version(),
+            "load_avg_start": os.getloadavg(),
+        },
+    }
     report["embedding_speed"] = embedding_speed(items, config, args.speed_items)
     print(json.dumps(report, indent=2), flush=True)
 
     cache = args.cache_dir or REPO / "data" / "cache" / name / "embeddings"
     t0 = time.perf_counter()
     emb = embed_items(items, config, cache, progress=True)
-    report["embedding_all"] = {"seconds": round(time.perf_counter() - t0, 1), "cached": emb.stats.n_cached,
-                               "embedded": emb.stats.n_embedded, "items_per_s_new": round(emb.stats.items_per_second, 1)}
+    report["embedding_all"] = {
+        "seconds": round(time.perf_counter() - t0, 1),
+        "cached": emb.stats.n_cached,
+        "embedded": emb.stats.n_embedded,
+        "items_per_s_new": round(emb.stats.items_per_second, 1),
+    }
     data = EmbeddingSet.from_arrow(emb.table)
     registry = Registry(args.registry or Path("/tmp/sid_bench_registry") / name)
     report["quantizers"] = {}

@@ -24,36 +24,85 @@ BIN = Path(sys.executable).parent
 def timed(command: list[str], env: dict | None = None) -> tuple[float, float]:
     """Wall seconds and peak RSS (GB) of one command run to completion."""
     with tempfile.NamedTemporaryFile("r") as stats:
-        subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", stats.name, *command], cwd=REPO, check=True,
-                       env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            ["/usr/bin/time", "-f", "%e %M", "-o", stats.name, *command],
+            cwd=REPO,
+            check=True,
+            env={**os.environ, **(env or {})},
+            stdout=subprocess.DEVNULL,
+        )
         wall, rss_kb = stats.read().split()
     return float(wall), int(rss_kb) / 1024 / 1024
 
 
 @click.command()
-@click.option("--preset", type=click.Choice(["full", "10x"]), default="full", show_default=True,
-              help="Generator preset to benchmark on.")
-@click.option("--raw-dir", type=click.Path(path_type=Path), default=Path("/tmp/bench_raw"), show_default=True,
-              help="Where the generated raw files live (generated when missing).")
+@click.option(
+    "--preset",
+    type=click.Choice(["full", "10x"]),
+    default="full",
+    show_default=True,
+    help="Generator preset to benchmark on.",
+)
+@click.option(
+    "--raw-dir",
+    type=click.Path(path_type=Path),
+    default=Path("/tmp/bench_raw"),
+    show_default=True,
+    help="Where the generated raw files live (generated when missing).",
+)
 @click.option("--repeat", type=int, default=3, show_default=True, help="Runs per implementation (best is reported).")
-@click.option("--skip", multiple=True, type=click.Choice(["dbt", "dbt-build", "polars", "duckdb"]), help="Implementations to skip.")
+@click.option(
+    "--skip",
+    multiple=True,
+    type=click.Choice(["dbt", "dbt-build", "polars", "duckdb"]),
+    help="Implementations to skip.",
+)
 def main(preset: str, raw_dir: Path, repeat: int, skip: tuple[str, ...]) -> None:
     category = f"bench_{preset.replace('10x', 'x10')}"
     if not (raw_dir / category / f"meta_{category}.jsonl.gz").exists():
-        subprocess.run([str(BIN / "python"), "-m", "python_jobs", "sample", "--category", category, "--preset", preset,
-                        "--raw-dir", str(raw_dir)], cwd=REPO, check=True)
+        subprocess.run(
+            [
+                str(BIN / "python"),
+                "-m",
+                "python_jobs",
+                "sample",
+                "--category",
+                category,
+                "--preset",
+                preset,
+                "--raw-dir",
+                str(raw_dir),
+            ],
+            cwd=REPO,
+            check=True,
+        )
     work = Path(tempfile.mkdtemp(prefix="bench_stage01_"))
-    dbt_args = ["--select", "tag:stage_01", "--indirect-selection", "cautious", "--vars",
-                json.dumps({"category": category, "raw_dir": str(raw_dir), "out_dir": str(work / "dbt_out")}),
-                "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+    dbt_args = [
+        "--select",
+        "tag:stage_01",
+        "--indirect-selection",
+        "cautious",
+        "--vars",
+        json.dumps({"category": category, "raw_dir": str(raw_dir), "out_dir": str(work / "dbt_out")}),
+        "--target-path",
+        str(work / "target"),
+        "--log-path",
+        str(work / "logs"),
+    ]
     dbt_env = {"SID_WAREHOUSE": str(work / "bench.duckdb"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     runs = {
         "dbt": ("dbt run, stage-1 models (start-up included)", [str(BIN / "dbt"), "run", *dbt_args], dbt_env),
         "dbt-build": ("dbt build, stage-1 models + their tests", [str(BIN / "dbt"), "build", *dbt_args], dbt_env),
-        "polars": ("polars script", [str(BIN / "python"), "benchmarks/stage01_polars.py", str(raw_dir), category,
-                                     str(work / "pl")], None),
-        "duckdb": ("plain DuckDB script", [str(BIN / "python"), "benchmarks/stage01_duckdb.py", str(raw_dir), category,
-                                           str(work / "db")], None),
+        "polars": (
+            "polars script",
+            [str(BIN / "python"), "benchmarks/stage01_polars.py", str(raw_dir), category, str(work / "pl")],
+            None,
+        ),
+        "duckdb": (
+            "plain DuckDB script",
+            [str(BIN / "python"), "benchmarks/stage01_duckdb.py", str(raw_dir), category, str(work / "db")],
+            None,
+        ),
     }
     print(f"preset={preset} raw={raw_dir / category} cores={os.cpu_count()} load={os.getloadavg()[0]:.2f}")
     print(f"{'implementation':48s} {'best wall s':>12s} {'peak RSS GB':>12s}")

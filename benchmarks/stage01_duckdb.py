@@ -40,4 +40,7 @@ copy (
   from kept where len(sequence) >= 3 order by user_id
 ) to '{out}/sequences.parquet';
 """)
-print(con.execute("select count(*) from items").fetchall(), con.execute(f"select count(*) from '{out}/sequences.parquet'").fetchall())
+print(
+    con.execute("select count(*) from items").fetchall(),
+    con.execute(f"select count(*) from '{out}/sequences.parquet'").fetchall(),
+)

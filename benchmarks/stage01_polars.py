@@ -20,13 +20,34 @@ items = (
         pl.col("categories").list.join(" > ").fill_null("").alias("categories_text"),
     )
     .filter((pl.col("title").str.len_chars() > 20) & (pl.col("description_text").str.len_chars() > 100))
-    .select("parent_asin", "title", "description_text", "features_text", "main_category", "categories_text", "store",
-            "average_rating", "rating_number", pl.col("price").cast(pl.String))
+    .select(
+        "parent_asin",
+        "title",
+        "description_text",
+        "features_text",
+        "main_category",
+        "categories_text",
+        "store",
+        "average_rating",
+        "rating_number",
+        pl.col("price").cast(pl.String),
+    )
     .with_columns(pl.col(pl.String).fill_null(""), pl.col("rating_number").fill_null(0))
-    .with_columns(pl.format("Product: {}\n\nDescription: {}\n\nFeatures: {}\n\nCategory: {}, Category tree: {}\n\nStore: {}"
-                            "\n\nAverage rating: {}, Rating count: {}\n\nPrice: {}", "title", "description_text",
-                            "features_text", "main_category", "categories_text", "store", "average_rating",
-                            "rating_number", "price").alias("item_context"))
+    .with_columns(
+        pl.format(
+            "Product: {}\n\nDescription: {}\n\nFeatures: {}\n\nCategory: {}, Category tree: {}\n\nStore: {}"
+            "\n\nAverage rating: {}, Rating count: {}\n\nPrice: {}",
+            "title",
+            "description_text",
+            "features_text",
+            "main_category",
+            "categories_text",
+            "store",
+            "average_rating",
+            "rating_number",
+            "price",
+        ).alias("item_context")
+    )
 )
 items.write_parquet(out / "items.parquet")
 
@@ -34,15 +55,21 @@ interactions = pl.read_csv(raw / category / f"{category}.train.csv.gz", schema_o
 users = (
     interactions.with_columns(pl.col("history").fill_null("").str.count_matches(r"\S+").alias("history_length"))
     .sort(["user_id", "history_length", "timestamp", "parent_asin"], descending=[False, True, True, False])
-    .group_by("user_id", maintain_order=True).first()
-    .with_columns(pl.concat_list(pl.col("history").fill_null("").str.split(" ").list.eval(pl.element().filter(pl.element() != "")),
-                                 pl.col("parent_asin")).alias("sequence"))
+    .group_by("user_id", maintain_order=True)
+    .first()
+    .with_columns(
+        pl.concat_list(
+            pl.col("history").fill_null("").str.split(" ").list.eval(pl.element().filter(pl.element() != "")),
+            pl.col("parent_asin"),
+        ).alias("sequence")
+    )
 )
 # explode + semi-join: list.eval with is_in over a large set is quadratic and runs out of memory
 exploded = users.select("user_id", "sequence").explode("sequence").with_row_index("position")
 kept = exploded.join(items.select(pl.col("parent_asin").alias("sequence")), on="sequence", how="semi")
 sequences = (
-    kept.group_by("user_id").agg(pl.col("sequence").sort_by("position"))
+    kept.group_by("user_id")
+    .agg(pl.col("sequence").sort_by("position"))
     .filter(pl.col("sequence").list.len() >= 3)
     .with_columns(pl.col("sequence").list.tail(100))
     .with_columns(pl.col("sequence").list.len().alias("sequence_length"))

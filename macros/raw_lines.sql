@@ -4,14 +4,17 @@
   even read (invalid UTF-8, over-long) land in a temporary rejects table; the model's post-hook
   `keep_unreadable_lines` adds them to it as rejects with their reason and fixes up line numbers.
   chr(31) (unit separator) never occurs unescaped in valid JSON or in our CSVs, so each line is one field.
+  Line numbers come from the reader itself (WITH ORDINALITY numbers the rows in file order, also when the file
+  is read by several threads), not from a window over rows whose order nothing guarantees.
 #}
 {% macro read_lines(path, rejects_name) -%}
-  select row_number() over () as line_number, line
+  select ordinality as line_number, line
   from read_csv('{{ path }}',
                 columns = {'line': 'VARCHAR'}, header = false, auto_detect = false,
                 delim = chr(31), quote = '', escape = '', strict_mode = false,
                 max_line_size = {{ var('max_line_bytes') }},
                 store_rejects = true, rejects_table = '{{ rejects_name }}', rejects_scan = '{{ rejects_name }}_scan')
+       with ordinality
 {%- endmacro %}
 
 {% macro keep_unreadable_lines(rejects_name) -%}

@@ -40,10 +40,22 @@ class DbtProject:
     def invoke(self, *args: str, vars: dict | None = None, env: dict | None = None) -> DbtResult:
         """Run `dbt <args>`; returns success and the combined output (never raises on model errors)."""
         all_vars = {"out_dir": str(self.out_dir), **self.vars, **(vars or {})}
-        command = [DBT, *args, "--vars", json.dumps(all_vars),
-                   "--target-path", str(self.root / "target"), "--log-path", str(self.root / "logs")]
-        environment = {**os.environ, "SID_WAREHOUSE": str(self.warehouse),
-                       "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **(env or {})}
+        command = [
+            DBT,
+            *args,
+            "--vars",
+            json.dumps(all_vars),
+            "--target-path",
+            str(self.root / "target"),
+            "--log-path",
+            str(self.root / "logs"),
+        ]
+        environment = {
+            **os.environ,
+            "SID_WAREHOUSE": str(self.warehouse),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            **(env or {}),
+        }
         done = subprocess.run(command, cwd=REPO, env=environment, capture_output=True, text=True)
         return DbtResult(done.returncode == 0, done.stdout + done.stderr)
 

@@ -21,5 +21,3 @@ def require_file(path: str, hint: str) -> str:
     if os.path.getsize(path) == 0:
         raise ValueError(f"raw input {path} is empty; re-fetch it with: {hint}")
     return path
-
-

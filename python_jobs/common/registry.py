@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from python_jobs.common.files import write_json
 
@@ -74,8 +75,9 @@ class ModelRegistry:
         hits = sorted(p for p in self.root.glob(f"*-{model_id}*") if self.is_complete(p))
         if len(hits) != 1:
             known = [p.name for p in self.complete_entries()]
-            raise FileNotFoundError(f"registry model {model_id!r} matches {len(hits)} complete entries in "
-                                    f"{self.root}; known: {known}")
+            raise FileNotFoundError(
+                f"registry model {model_id!r} matches {len(hits)} complete entries in {self.root}; known: {known}"
+            )
         return hits[0]
 
     def complete_entries(self, kind: str | None = None) -> list[Path]:

@@ -16,9 +16,10 @@ passes on only the flags the user gave.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, TypeVar
 
 import click
 import yaml
@@ -49,12 +50,18 @@ class StageSettings(BaseModel):
 
     @classmethod
     def load(cls: type[S], overrides: Mapping[str, Any] | None = None) -> S:
-        values = {**project_vars(), **{k: v for k, v in (overrides or {}).items() if v is not None}}
+        defaults = project_vars()
+        overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+        unknown = sorted(set(overrides) - set(defaults))
+        if unknown:  # a misspelt var would otherwise be ignored without a word
+            raise SettingsError(f"unknown dbt var(s) {unknown}: every var has a default in {PROJECT_FILE.name}")
+        values = {**defaults, **overrides}
         try:
             return cls.model_validate(values)
         except ValidationError as error:
             problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc'])} = {e.get('input')!r}: {e['msg']}" for e in error.errors())
+                f"{'.'.join(str(p) for p in e['loc'])} = {e.get('input')!r}: {e['msg']}" for e in error.errors()
+            )
             raise SettingsError(f"invalid dbt var(s): {problems}") from None
 
     @classmethod
@@ -76,8 +83,13 @@ def run_vars(session: Any, schema: str) -> dict[str, Any]:
 def setting_option(var: str, *flags: str, **kwargs: Any) -> Callable:
     """A click option for a var: `--help` shows the dbt_project.yml default; unset flags stay None (= default)."""
     default = project_vars()[var]
-    shown = ",".join(map(str, default)) if isinstance(default, list) else str(default).lower() \
-        if isinstance(default, bool) else str(default)
+    shown = (
+        ",".join(map(str, default))
+        if isinstance(default, list)
+        else str(default).lower()
+        if isinstance(default, bool)
+        else str(default)
+    )
     return click.option(*flags, var, default=None, show_default=shown or '""', **kwargs)
 
 

@@ -79,8 +79,9 @@ def wandb_dirs(data_dir: Path) -> dict[str, str]:
     return {"WANDB_DIR": str(base), "WANDB_DATA_DIR": str(base / "data"), "WANDB_CACHE_DIR": str(base / "cache")}
 
 
-def make_tracker(project: str, run_name: str, config: dict[str, Any], data_dir: Path | str = "data",
-                 group: str | None = None) -> Tracker:
+def make_tracker(
+    project: str, run_name: str, config: dict[str, Any], data_dir: Path | str = "data", group: str | None = None
+) -> Tracker:
     """A W&B run when configured (see module doc), else a `NullTracker`."""
     if not wandb_requested():
         return NullTracker()
@@ -90,8 +91,14 @@ def make_tracker(project: str, run_name: str, config: dict[str, Any], data_dir: 
         Path(os.environ[key]).mkdir(parents=True, exist_ok=True)
     import wandb  # lazy: ~0.4 s and a background process, only when asked for
 
-    run = wandb.init(project=project, name=run_name, group=group, config=config, dir=os.environ["WANDB_DIR"],
-                     reinit="finish_previous")
+    run = wandb.init(
+        project=project,
+        name=run_name,
+        group=group,
+        config=config,
+        dir=os.environ["WANDB_DIR"],
+        reinit="finish_previous",
+    )
     return WandbTracker(run)
 
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 SCHEMA = """
 create table if not exists answers (
@@ -80,14 +81,14 @@ where answers.status <> 'ok'
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 @dataclass(frozen=True)
 class CachedAnswer:
     input_hash: str
     status: str
-    value: Any          # the decoded answer when ok, else None
+    value: Any  # the decoded answer when ok, else None
     attempts: int
     error: str | None
 
@@ -101,15 +102,15 @@ class AnswerCache:
         self._lock = threading.Lock()
         self._con = sqlite3.connect(str(self.path), timeout=60, isolation_level=None, check_same_thread=False)
         self._con.execute("pragma journal_mode=wal")
-        self._con.execute("pragma synchronous=normal")   # with WAL: a crashed process loses no commit
-        self._con.execute("pragma busy_timeout=60000")    # dbt threads and the enrich job may share the file
+        self._con.execute("pragma synchronous=normal")  # with WAL: a crashed process loses no commit
+        self._con.execute("pragma busy_timeout=60000")  # dbt threads and the enrich job may share the file
         self._con.executescript(SCHEMA)
 
     def close(self) -> None:
         with self._lock:
             self._con.close()
 
-    def __enter__(self) -> "AnswerCache":
+    def __enter__(self) -> AnswerCache:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -121,25 +122,41 @@ class AnswerCache:
         out: dict[str, CachedAnswer] = {}
         with self._lock:
             for i in range(0, len(hashes), 500):
-                chunk = hashes[i: i + 500]
+                chunk = hashes[i : i + 500]
                 rows = self._con.execute(
                     f"select input_hash, status, answer, attempts, error from answers where task = ? and "
                     f"prompt_version = ? and model = ? and input_hash in ({','.join('?' * len(chunk))})",
-                    [task, prompt_version, model, *chunk]).fetchall()
+                    [task, prompt_version, model, *chunk],
+                ).fetchall()
                 for h, status, answer, attempts, error in rows:
-                    out[h] = CachedAnswer(h, status, json.loads(answer) if answer is not None else None, attempts, error)
+                    out[h] = CachedAnswer(
+                        h, status, json.loads(answer) if answer is not None else None, attempts, error
+                    )
         return out
 
-    def put(self, task: str, prompt_version: str, model: str, input_hash: str, *, status: str, value: Any = None,
-            attempts: int = 1, error: str | None = None, provider: str = "gemini") -> None:
+    def put(
+        self,
+        task: str,
+        prompt_version: str,
+        model: str,
+        input_hash: str,
+        *,
+        status: str,
+        value: Any = None,
+        attempts: int = 1,
+        error: str | None = None,
+        provider: str = "gemini",
+    ) -> None:
         """Store one outcome now (its own commit). An existing 'ok' row is kept as it is."""
         if status not in ("ok", "failed"):
             raise ValueError(f"status must be ok or failed, got {status!r}")
         answer = json.dumps(value, ensure_ascii=False, sort_keys=True) if status == "ok" else None
         stamp = now()
         with self._lock:
-            self._con.execute(_UPSERT, (task, prompt_version, model, input_hash, status, answer, int(attempts),
-                                        error, provider, stamp, stamp))
+            self._con.execute(
+                _UPSERT,
+                (task, prompt_version, model, input_hash, status, answer, int(attempts), error, provider, stamp, stamp),
+            )
 
     def counts(self, task: str | None = None) -> dict[tuple[str, str], int]:
         """{(task, status): rows}."""
@@ -152,18 +169,21 @@ class AnswerCache:
             return {(t, s): n for t, s, n in self._con.execute(sql + " group by task, status", args)}
 
     # ---- Batch API jobs ------------------------------------------------------------------------------------
-    def add_batch_job(self, name: str, task: str, prompt_version: str, model: str, state: str,
-                      input_hashes: list[str]) -> None:
+    def add_batch_job(
+        self, name: str, task: str, prompt_version: str, model: str, state: str, input_hashes: list[str]
+    ) -> None:
         stamp = now()
         with self._lock:
             self._con.execute(
                 "insert or replace into batch_jobs values (?, ?, ?, ?, ?, ?, null, ?, ?)",
-                (name, task, prompt_version, model, state, json.dumps(input_hashes), stamp, stamp))
+                (name, task, prompt_version, model, state, json.dumps(input_hashes), stamp, stamp),
+            )
 
     def update_batch_job(self, name: str, state: str, error: str | None = None) -> None:
         with self._lock:
-            self._con.execute("update batch_jobs set state = ?, error = ?, updated_at = ? where name = ?",
-                              (state, error, now(), name))
+            self._con.execute(
+                "update batch_jobs set state = ?, error = ?, updated_at = ? where name = ?", (state, error, now(), name)
+            )
 
     def open_batch_jobs(self, task: str, prompt_version: str, model: str) -> list[tuple[str, list[str]]]:
         """Jobs submitted earlier and not yet collected: [(name, input_hashes)]."""
@@ -171,13 +191,30 @@ class AnswerCache:
             rows = self._con.execute(
                 "select name, input_hashes from batch_jobs where task = ? and prompt_version = ? and model = ? "
                 "and state not in ('collected', 'JOB_STATE_FAILED', 'JOB_STATE_CANCELLED', 'JOB_STATE_EXPIRED') "
-                "order by created_at", (task, prompt_version, model)).fetchall()
+                "order by created_at",
+                (task, prompt_version, model),
+            ).fetchall()
         return [(name, json.loads(hashes)) for name, hashes in rows]
 
     # ---- run log -----------------------------------------------------------------------------------------
     def log_run(self, stats: dict[str, Any]) -> None:
-        cols = ["task", "prompt_version", "provider", "model", "started_at", "finished_at", "items", "unique_inputs",
-                "cached", "called", "ok", "failed", "requests"]
+        cols = [
+            "task",
+            "prompt_version",
+            "provider",
+            "model",
+            "started_at",
+            "finished_at",
+            "items",
+            "unique_inputs",
+            "cached",
+            "called",
+            "ok",
+            "failed",
+            "requests",
+        ]
         with self._lock:
-            self._con.execute(f"insert into runs ({', '.join(cols)}) values ({', '.join('?' * len(cols))})",
-                              [stats.get(c) for c in cols])
+            self._con.execute(
+                f"insert into runs ({', '.join(cols)}) values ({', '.join('?' * len(cols))})",
+                [stats.get(c) for c in cols],
+            )

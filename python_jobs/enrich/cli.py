@@ -18,48 +18,128 @@ TASK_CHOICES = ("all", "descriptions", "titles", "metadata")
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
-@setting_option("category", "--category",
-                help="Category to enrich; reads <data-dir>/output/<category>/items.parquet (from `dbt build`).")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data"), show_default=True,
-              help="Root of data/ (output/, cache/ live under it).")
-@click.option("--items", "items_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Items parquet to read instead of <data-dir>/output/<category>/items.parquet.")
-@click.option("--task", "task_name", type=click.Choice(TASK_CHOICES), default="all", show_default=True,
-              help="Which task: descriptions (NB02), titles (NB03), metadata (NB04, reads the cleaned text), or all.")
-@setting_option("enrich_provider", "--provider", type=click.Choice(["auto", "offline", "gemini"]),
-                help="gemini = the Gemini API (needs GEMINI_API_KEY in the environment or .env); offline = rules; "
-                     "auto = gemini when a key is set. Offline answers are not cached (dbt recomputes them).")
+@setting_option(
+    "category",
+    "--category",
+    help="Category to enrich; reads <data-dir>/output/<category>/items.parquet (from `dbt build`).",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("data"),
+    show_default=True,
+    help="Root of data/ (output/, cache/ live under it).",
+)
+@click.option(
+    "--items",
+    "items_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Items parquet to read instead of <data-dir>/output/<category>/items.parquet.",
+)
+@click.option(
+    "--task",
+    "task_name",
+    type=click.Choice(TASK_CHOICES),
+    default="all",
+    show_default=True,
+    help="Which task: descriptions (NB02), titles (NB03), metadata (NB04, reads the cleaned text), or all.",
+)
+@setting_option(
+    "enrich_provider",
+    "--provider",
+    type=click.Choice(["auto", "offline", "gemini"]),
+    help="gemini = the Gemini API (needs GEMINI_API_KEY in the environment or .env); offline = rules; "
+    "auto = gemini when a key is set. Offline answers are not cached (dbt recomputes them).",
+)
 @setting_option("enrich_model", "--model", help="Gemini model name.")
-@setting_option("enrich_base_url", "--base-url", envvar="GEMINI_BASE_URL",
-                help="API endpoint override (e.g. a local test server); env GEMINI_BASE_URL; '' = Google's.")
+@setting_option(
+    "enrich_base_url",
+    "--base-url",
+    envvar="GEMINI_BASE_URL",
+    help="API endpoint override (e.g. a local test server); env GEMINI_BASE_URL; '' = Google's.",
+)
 @setting_option("enrich_api_version", "--api-version", help="API version path segment.")
 @setting_option("enrich_concurrency", "--concurrency", type=click.IntRange(1, 1024), help="Requests in flight at once.")
-@setting_option("enrich_requests_per_minute", "--rpm", type=click.IntRange(1),
-                help="Global pace in requests per minute, all workers together; set it to your quota.")
-@setting_option("enrich_max_attempts", "--max-attempts", type=click.IntRange(1, 20),
-                help="Attempts per item (429/5xx/timeouts/bad answers are retried with backoff).")
-@setting_option("enrich_timeout_s", "--timeout", type=click.FloatRange(0.1),
-                help="Seconds before one request is abandoned (and retried).")
-@setting_option("enrich_title_batch_size", "--title-batch-size", type=click.IntRange(1, 50),
-                help="Titles sent per request (1 = one per request, as the seed).")
-@setting_option("enrich_description_batch_size", "--description-batch-size", type=click.IntRange(1, 20),
-                help="Descriptions sent per request (1 = one per request, as the seed). An item missing or unusable "
-                     "in a batched answer is retried alone; the cache stays per item.")
-@click.option("--batch-api/--no-batch-api", default=False, show_default=True,
-              help="Use the Gemini Batch API (half price, answers within hours). Submitted jobs are recorded in the "
-                   "cache; an interrupted run collects them later instead of submitting again.")
-@click.option("--wait/--no-wait", default=True, show_default=True,
-              help="With --batch-api: wait for the jobs and collect them, or only submit (run again to collect).")
-@click.option("--poll-interval", "batch_poll_s", type=click.FloatRange(0.01), default=30.0, show_default=True,
-              help="With --batch-api: seconds between job status checks.")
-@setting_option("enrich_cache_path", "--cache", help="Answer cache (SQLite); '' = <data-dir>/cache/<category>/enrichment.sqlite.")
-@click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N items (by parent_asin), to try things out.")
+@setting_option(
+    "enrich_requests_per_minute",
+    "--rpm",
+    type=click.IntRange(1),
+    help="Global pace in requests per minute, all workers together; set it to your quota.",
+)
+@setting_option(
+    "enrich_max_attempts",
+    "--max-attempts",
+    type=click.IntRange(1, 20),
+    help="Attempts per item (429/5xx/timeouts/bad answers are retried with backoff).",
+)
+@setting_option(
+    "enrich_timeout_s",
+    "--timeout",
+    type=click.FloatRange(0.1),
+    help="Seconds before one request is abandoned (and retried).",
+)
+@setting_option(
+    "enrich_title_batch_size",
+    "--title-batch-size",
+    type=click.IntRange(1, 50),
+    help="Titles sent per request (1 = one per request, as the seed).",
+)
+@setting_option(
+    "enrich_description_batch_size",
+    "--description-batch-size",
+    type=click.IntRange(1, 20),
+    help="Descriptions sent per request (1 = one per request, as the seed). An item missing or unusable "
+    "in a batched answer is retried alone; the cache stays per item.",
+)
+@click.option(
+    "--batch-api/--no-batch-api",
+    default=False,
+    show_default=True,
+    help="Use the Gemini Batch API (half price, answers within hours). Submitted jobs are recorded in the "
+    "cache; an interrupted run collects them later instead of submitting again.",
+)
+@click.option(
+    "--wait/--no-wait",
+    default=True,
+    show_default=True,
+    help="With --batch-api: wait for the jobs and collect them, or only submit (run again to collect).",
+)
+@click.option(
+    "--poll-interval",
+    "batch_poll_s",
+    type=click.FloatRange(0.01),
+    default=30.0,
+    show_default=True,
+    help="With --batch-api: seconds between job status checks.",
+)
+@setting_option(
+    "enrich_cache_path", "--cache", help="Answer cache (SQLite); '' = <data-dir>/cache/<category>/enrichment.sqlite."
+)
+@click.option(
+    "--limit", type=click.IntRange(1), default=None, help="Only the first N items (by parent_asin), to try things out."
+)
 @click.option("--dry-run", is_flag=True, help="Only count what is cached and what would be sent; no API calls.")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Show progress bars.")
-@click.option("-v", "--verbose", is_flag=True, help="Log every request (httpx and SDK messages); default: progress bars "
-                                                    "and a summary per task.")
-def enrich(data_dir: Path, items_path: Path | None, task_name: str, batch_api: bool, wait: bool, batch_poll_s: float,
-           limit: int | None, dry_run: bool, progress: bool, verbose: bool, **settings) -> None:
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Log every request (httpx and SDK messages); default: progress bars and a summary per task.",
+)
+def enrich(
+    data_dir: Path,
+    items_path: Path | None,
+    task_name: str,
+    batch_api: bool,
+    wait: bool,
+    batch_poll_s: float,
+    limit: int | None,
+    dry_run: bool,
+    progress: bool,
+    verbose: bool,
+    **settings,
+) -> None:
     """Clean descriptions and titles and extract metadata for a category (seed notebooks 02-04).
 
     Answers go to the cache shared with `dbt build` as they arrive; a killed run loses nothing and a re-run
@@ -82,19 +162,27 @@ def enrich(data_dir: Path, items_path: Path | None, task_name: str, batch_api: b
     category = s.category
     items_file = items_path or (paths.out_dir / "items.parquet")
     if not items_file.is_file():
-        raise click.ClickException(f"{items_file} not found: build the items first (dbt build --vars "
-                                   f"'{{category: {category}}}' -s items)")
+        raise click.ClickException(
+            f"{items_file} not found: build the items first (dbt build --vars '{{category: {category}}}' -s items)"
+        )
     if batch_api and config.provider != "gemini":
         raise click.ClickException("--batch-api needs the gemini provider (set GEMINI_API_KEY)")
 
     items = pq.read_table(items_file).sort_by("parent_asin")
     if limit:
         items = items.slice(0, limit)
-    click.echo(f"enrich {category}: {items.num_rows} items, provider={config.provider}"
-               + (f" model={config.model} concurrency={config.concurrency} rpm={config.requests_per_minute}"
-                  f" per-request titles={config.title_batch_size} descriptions={config.description_batch_size}"
-                  f" base_url={config.base_url or 'default'}" if config.provider == "gemini" else "")
-               + f", cache={config.cache_path}", err=True)
+    click.echo(
+        f"enrich {category}: {items.num_rows} items, provider={config.provider}"
+        + (
+            f" model={config.model} concurrency={config.concurrency} rpm={config.requests_per_minute}"
+            f" per-request titles={config.title_batch_size} descriptions={config.description_batch_size}"
+            f" base_url={config.base_url or 'default'}"
+            if config.provider == "gemini"
+            else ""
+        )
+        + f", cache={config.cache_path}",
+        err=True,
+    )
 
     if dry_run:
         _dry_run(items, config, task_name)
@@ -112,18 +200,27 @@ def enrich(data_dir: Path, items_path: Path | None, task_name: str, batch_api: b
         if batch_api and task_name == "all" and (_pending(descriptions) or _pending(titles)):
             click.echo("metadata waits for the cleaned text: run again once the batch jobs are collected", err=True)
             return
-        clean_titles = pipeline.as_mapping(titles, "clean_title") if titles is not None \
+        clean_titles = (
+            pipeline.as_mapping(titles, "clean_title")
+            if titles is not None
             else _cached_clean(items, config, "clean_title")
-        clean_desc = pipeline.as_mapping(descriptions, "clean_description") if descriptions is not None \
+        )
+        clean_desc = (
+            pipeline.as_mapping(descriptions, "clean_description")
+            if descriptions is not None
             else _cached_clean(items, config, "clean_description")
+        )
         _, stats = run("extract_metadata", pipeline.metadata_items(items, clean_titles, clean_desc))
         click.echo(stats.summary())
 
 
 def configure_logging(verbose: bool) -> None:
     """Quiet by default: httpx logs every request and the SDK every call at INFO, which drowns the progress bar."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
     for name in ("httpx", "httpcore", "google_genai", "google.genai"):
         logging.getLogger(name).setLevel(logging.INFO if verbose else logging.WARNING)
 
@@ -150,8 +247,10 @@ def _cached_clean(items, config, task_name: str) -> dict[str, str]:
             cached = {k: r.value for k, r in rows.items() if r.status == "ok"}
     rules = OfflineProvider(workers=1)
     by_key = {j.key: j for j in jobs}
-    return {asin: (cached[key] if key in cached else rules.answer(task, by_key[key].payload)) if key else ""
-            for (asin, _), key in zip(source, keys)}
+    return {
+        asin: (cached[key] if key in cached else rules.answer(task, by_key[key].payload)) if key else ""
+        for (asin, _), key in zip(source, keys)
+    }
 
 
 def _dry_run(items, config, task_name: str) -> None:
@@ -166,8 +265,16 @@ def _dry_run(items, config, task_name: str) -> None:
     if task_name in ("all", "titles"):
         plans.append(("clean_title", pipeline.title_items(items)))
     if task_name in ("all", "metadata"):
-        plans.append(("extract_metadata", pipeline.metadata_items(
-            items, _cached_clean(items, config, "clean_title"), _cached_clean(items, config, "clean_description"))))
+        plans.append(
+            (
+                "extract_metadata",
+                pipeline.metadata_items(
+                    items,
+                    _cached_clean(items, config, "clean_title"),
+                    _cached_clean(items, config, "clean_description"),
+                ),
+            )
+        )
     for name, inputs in plans:
         task = get_task(name, config.title_max_chars, config.description_max_words)
         jobs, _ = build_jobs(task, inputs)
@@ -176,5 +283,7 @@ def _dry_run(items, config, task_name: str) -> None:
             with AnswerCache(config.cache_path) as cache:
                 rows = cache.get_many(task.name, task.prompt_version, config.model, [j.key for j in jobs])
                 cached = sum(1 for r in rows.values() if r.status == "ok")
-        click.echo(f"{name}: {len(inputs)} items, {len(jobs)} distinct inputs, {cached} cached, "
-                   f"{len(jobs) - cached} to send" + ("" if config.provider == "gemini" else " (offline: rules, not cached)"))
+        click.echo(
+            f"{name}: {len(inputs)} items, {len(jobs)} distinct inputs, {cached} cached, "
+            f"{len(jobs) - cached} to send" + ("" if config.provider == "gemini" else " (offline: rules, not cached)")
+        )

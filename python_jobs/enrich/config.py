@@ -8,9 +8,9 @@ from the environment (or a `.env` file) and never from dbt vars (those end up in
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
 
 PROVIDERS = ("auto", "offline", "gemini")
 
@@ -36,39 +36,47 @@ class EnrichConfig:
     """What the enrichment runner needs. The first block mirrors the `enrich_*` vars (their defaults, and why,
     are in dbt_project.yml; build it with EnrichSettings.config()); the rest are run-time knobs."""
 
-    provider: str                          # auto = gemini when a key is set, else offline
+    provider: str  # auto = gemini when a key is set, else offline
     model: str
-    base_url: str | None                   # e.g. a local fake server; None = Google's endpoint
-    api_version: str                       # structured output and the Batch API live in v1beta
-    concurrency: int                       # requests in flight
-    requests_per_minute: int               # global pace; a 429 still backs everyone off
+    base_url: str | None  # e.g. a local fake server; None = Google's endpoint
+    api_version: str  # structured output and the Batch API live in v1beta
+    concurrency: int  # requests in flight
+    requests_per_minute: int  # global pace; a 429 still backs everyone off
     max_attempts: int
     timeout_s: float
-    backoff_initial_s: float               # first retry waits ~this long (exponential, with jitter)
-    title_batch_size: int                  # inputs per request; an unusable item of a batch is retried alone
+    backoff_initial_s: float  # first retry waits ~this long (exponential, with jitter)
+    title_batch_size: int  # inputs per request; an unusable item of a batch is retried alone
     description_batch_size: int
-    title_max_chars: int                   # seed NB03: cleaned title at most this long
-    description_max_words: int             # seed NB02: cleaned description under this many words
-    cache_path: Path | None                # SQLite file; None = no cache
+    title_max_chars: int  # seed NB03: cleaned title at most this long
+    description_max_words: int  # seed NB02: cleaned description under this many words
+    cache_path: Path | None  # SQLite file; None = no cache
     backoff_max_s: float = 60.0
-    temperature: float = 0.0               # cleaning is not creative writing; keeps re-runs comparable
-    batch_api: bool = False                # the enrich job may use the Gemini Batch API instead
+    temperature: float = 0.0  # cleaning is not creative writing; keeps re-runs comparable
+    batch_api: bool = False  # the enrich job may use the Gemini Batch API instead
     batch_poll_s: float = 30.0
-    batch_max_requests: int = 1000         # inlined requests per batch job (keeps a job well under 20 MB)
+    batch_max_requests: int = 1000  # inlined requests per batch job (keeps a job well under 20 MB)
     progress: bool = True
     api_key: str | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.provider not in PROVIDERS:
             raise ValueError(f"provider must be one of {PROVIDERS}, got {self.provider!r}")
-        for name in ("concurrency", "requests_per_minute", "max_attempts", "title_batch_size", "description_batch_size",
-                     "batch_max_requests", "title_max_chars", "description_max_words"):
+        for name in (
+            "concurrency",
+            "requests_per_minute",
+            "max_attempts",
+            "title_batch_size",
+            "description_batch_size",
+            "batch_max_requests",
+            "title_max_chars",
+            "description_max_words",
+        ):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
         if self.timeout_s <= 0:
             raise ValueError(f"timeout_s must be > 0, got {self.timeout_s!r}")
 
-    def resolved(self, env: Mapping[str, str] | None = None) -> "EnrichConfig":
+    def resolved(self, env: Mapping[str, str] | None = None) -> EnrichConfig:
         """Read the key and turn provider 'auto' into 'offline' or 'gemini'."""
         key = self.api_key or read_api_key(env)
         provider = self.provider
@@ -80,7 +88,9 @@ class EnrichConfig:
 
     def batch_size(self, task_name: str) -> int:
         """Inputs per online request for a task (1 for tasks that are not batched)."""
-        return {"clean_title": self.title_batch_size, "clean_description": self.description_batch_size}.get(task_name, 1)
+        return {"clean_title": self.title_batch_size, "clean_description": self.description_batch_size}.get(
+            task_name, 1
+        )
 
     def redact(self, text: str | None) -> str | None:
         return redact(text, self.api_key)

@@ -50,8 +50,9 @@ class MetadataInput:
 
     def context(self) -> str:
         """The product as the model reads it (seed NB04 fields, plus store and a few details for brand)."""
-        details = "; ".join(f"{k}: {v}" for k, v in self.details_dict().items()
-                            if isinstance(v, (str, int, float)) and str(v).strip())[:CONTEXT_DETAILS_CHARS]
+        details = "; ".join(
+            f"{k}: {v}" for k, v in self.details_dict().items() if isinstance(v, (str, int, float)) and str(v).strip()
+        )[:CONTEXT_DETAILS_CHARS]
         lines = [
             f"Title: {_strip_tags(self.title)}",
             f"Description: {_strip_tags(self.description)[:CONTEXT_DESCRIPTION_CHARS]}",
@@ -73,24 +74,42 @@ _FRANCHISE_NAMES = sorted({*vocab.FRANCHISES, *vocab.FRANCHISE_ALIASES}, key=len
 _FRANCHISE_RE = re.compile(r"(?<![\w'])(" + "|".join(re.escape(n.lower()) for n in _FRANCHISE_NAMES) + r")(?![\w])")
 _FRANCHISE_CANON = {n.lower(): vocab.FRANCHISE_ALIASES.get(n, n) for n in _FRANCHISE_NAMES}
 # "the Shadow Realm series": capitalised words (a word may be "of"/"the" inside), at least one real word
-_SERIES_RE = re.compile(r"\b(?:[Tt]he|of|in) ((?:[A-Z][a-z][\w'\u2019:\-]*)(?: (?:[A-Z][\w'\u2019:\-]*|[0-9]+|of|the)){0,4}) "
-                        r"(?:series|franchise|saga|universe)\b")
+_SERIES_RE = re.compile(
+    r"\b(?:[Tt]he|of|in) ((?:[A-Z][a-z][\w'\u2019:\-]*)(?: (?:[A-Z][\w'\u2019:\-]*|[0-9]+|of|the)){0,4}) "
+    r"(?:series|franchise|saga|universe)\b"
+)
 
-_GIFT_CARD = re.compile(r"gift card|prepaid card|\bpsn card|eshop card|points card|live gold|game pass|\bmembership\b|"
-                        r"\bsubscription\b|\bwallet card|\bcash card", re.I)
-_DLC = re.compile(r"\bdlc\b|season pass|expansion pack|\bexpansion\b|add-?on content|\badd-?on\b|downloadable content|"
-                  r"in-game currency|v-?bucks|\bcoins? pack|\bcredits? pack|\bpoints\b(?= (?:pack|bundle))", re.I)
-_BOOK = re.compile(r"strategy guide|official guide|game guide|art ?book|\bnovel\b|hardcover|paperback|\bmanga\b|"
-                   r"\bcomic\b|prima games|bradygames", re.I)
-_BUNDLE = re.compile(r"\bbundle\b|\bcombo\b|\b\d+[- ]in[- ]1\b|\bcollection\b(?! edition)|\btrilogy\b|\banthology\b|"
-                     r"\bdouble pack\b|\btwin pack\b|\bgames? pack\b|\+ ?\d+ games?\b", re.I)
+_GIFT_CARD = re.compile(
+    r"gift card|prepaid card|\bpsn card|eshop card|points card|live gold|game pass|\bmembership\b|"
+    r"\bsubscription\b|\bwallet card|\bcash card",
+    re.I,
+)
+_DLC = re.compile(
+    r"\bdlc\b|season pass|expansion pack|\bexpansion\b|add-?on content|\badd-?on\b|downloadable content|"
+    r"in-game currency|v-?bucks|\bcoins? pack|\bcredits? pack|\bpoints\b(?= (?:pack|bundle))",
+    re.I,
+)
+_BOOK = re.compile(
+    r"strategy guide|official guide|game guide|art ?book|\bnovel\b|hardcover|paperback|\bmanga\b|"
+    r"\bcomic\b|prima games|bradygames",
+    re.I,
+)
+_BUNDLE = re.compile(
+    r"\bbundle\b|\bcombo\b|\b\d+[- ]in[- ]1\b|\bcollection\b(?! edition)|\btrilogy\b|\banthology\b|"
+    r"\bdouble pack\b|\btwin pack\b|\bgames? pack\b|\+ ?\d+ games?\b",
+    re.I,
+)
 _FOR_SOMETHING = re.compile(r"\b(?:for|compatible with|fits|works with)\b", re.I)
-_GAME_CUES = re.compile(r"\bgames?\b|\brpg\b|\bgameplay\b|\bplayers?\b|\blevels?\b|\bmissions?\b|\bcampaign\b|\bquests?\b|\bcharacters?\b|"
-                        r"\bstory\b|\bbattles?\b|\bexplore\b|\bplay as\b|\bvideo ?game\b|\bboss(?:es)?\b|\bheroes\b")  # lower-cased text
+_GAME_CUES = re.compile(
+    r"\bgames?\b|\brpg\b|\bgameplay\b|\bplayers?\b|\blevels?\b|\bmissions?\b|\bcampaign\b|\bquests?\b|\bcharacters?\b|"
+    r"\bstory\b|\bbattles?\b|\bexplore\b|\bplay as\b|\bvideo ?game\b|\bboss(?:es)?\b|\bheroes\b"
+)  # lower-cased text
 _SOFTWARE = re.compile(r"\bsoftware\b|\bantivirus\b|\boperating system\b|\bphoto editing\b|\bcompiler\b", re.I)
 # "Halo 3", "Final Fantasy VII: ...", "Shattered Dominion II": the name before an installment number
-_NUMBERED_RE = re.compile(r"^((?:[A-Z][\w'\u2019&\-]*)(?: (?:[A-Z][\w'\u2019&\-]*|of|the|and)){0,4}) "
-                          r"(?:[2-9]|1[0-9]|II|III|IV|V|VI|VII|VIII|IX|X|XI|XII)(?=$|[:\s-])")
+_NUMBERED_RE = re.compile(
+    r"^((?:[A-Z][\w'\u2019&\-]*)(?: (?:[A-Z][\w'\u2019&\-]*|of|the|and)){0,4}) "
+    r"(?:[2-9]|1[0-9]|II|III|IV|V|VI|VII|VIII|IX|X|XI|XII)(?=$|[:\s-])"
+)
 _PLATFORM_DETAILS = ("Platform", "Hardware Platform", "Compatible Devices", "Compatible Platforms")
 _STORE_NOISE = re.compile(r"^\s*(?:visit the|visit|by|brand:)\s+|\s+(?:store|shop|official store)\s*$", re.I)
 
@@ -167,8 +186,12 @@ def extract_metadata(item: MetadataInput) -> dict[str, Any]:
 
     details = item.details_dict()
     detail_platforms = " ; ".join(str(details.get(k) or "") for k in _PLATFORM_DETAILS).lower()
-    platforms = _PLATFORMS.find_all(low_title) or _PLATFORMS.find_all((item.categories_text or "").lower()) \
-        or _PLATFORMS.find_all(detail_platforms) or _PLATFORMS.find_all(low_body, limit=4)
+    platforms = (
+        _PLATFORMS.find_all(low_title)
+        or _PLATFORMS.find_all((item.categories_text or "").lower())
+        or _PLATFORMS.find_all(detail_platforms)
+        or _PLATFORMS.find_all(low_body, limit=4)
+    )
     hardware_in_title = _HARDWARE.first(low_title)
     product_type = _product_type(title, text, categories, hardware_in_title)
     is_gamey = product_type in ("Game", "DLC", "Bundle")
@@ -177,8 +200,14 @@ def extract_metadata(item: MetadataInput) -> dict[str, Any]:
     if product_type in ("Hardware", "Accessory", "Bundle"):
         hardware_type = hardware_in_title or (_HARDWARE.first(low_body) if product_type != "Bundle" else None)
     detail_genre = str(details.get("Genre") or details.get("genre") or "").lower()
-    genres = _GENRES.find_all(f"{detail_genre}\n{low_title}\n{(item.categories_text or '').lower()}\n{description.lower()}",
-                              limit=MAX_GENRES) if is_gamey else []
+    genres = (
+        _GENRES.find_all(
+            f"{detail_genre}\n{low_title}\n{(item.categories_text or '').lower()}\n{description.lower()}",
+            limit=MAX_GENRES,
+        )
+        if is_gamey
+        else []
+    )
     multiplayer = _MULTIPLAYER.find_all(text, limit=3) if is_gamey else []
     # franchises only where a game context is clear ("Sonic toothbrush", "halo lights" are not games)
     franchise = _franchise(title, description) if (is_gamey or platforms) else None

@@ -28,11 +28,21 @@ _FRANCHISE = {vocab.squash(name): name for name in vocab.FRANCHISES}
 _FRANCHISE.update({vocab.squash(alias): name for alias, name in vocab.FRANCHISE_ALIASES.items()})
 # key spellings accepted for each field ("Product Type", "platforms", "genres", ...)
 _KEYS = {vocab.squash(v): f for f in METADATA_FIELDS for v in (f, f + "s", f.replace("_", " "))}
-_KEYS.update({"type": "product_type", "producttypes": "product_type", "multiplayermode": "multiplayer",
-              "multiplayermodes": "multiplayer", "manufacturer": "brand", "series": "franchise",
-              "platforms": "platform", "genres": "genre", "hardware": "hardware_type"})
-_LIST_SPLIT = re.compile(r"\s*[,;]\s*")                    # always separates values
-_SPLIT = re.compile(r"\s*(?:[,;|/]|\band\b|&)\s*")         # separates values unless the whole is one known value
+_KEYS.update(
+    {
+        "type": "product_type",
+        "producttypes": "product_type",
+        "multiplayermode": "multiplayer",
+        "multiplayermodes": "multiplayer",
+        "manufacturer": "brand",
+        "series": "franchise",
+        "platforms": "platform",
+        "genres": "genre",
+        "hardware": "hardware_type",
+    }
+)
+_LIST_SPLIT = re.compile(r"\s*[,;]\s*")  # always separates values
+_SPLIT = re.compile(r"\s*(?:[,;|/]|\band\b|&)\s*")  # separates values unless the whole is one known value
 _SPACES = re.compile(r"\s+")
 
 

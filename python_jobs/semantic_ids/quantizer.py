@@ -10,9 +10,10 @@ No defaults here: every value comes from the stage-3 vars in dbt_project.yml (py
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -76,8 +77,11 @@ class QuantizerSpec:
     def to_dict(self) -> dict:
         train = asdict(self.train)
         if self.kind == "rqkmeans":  # only what changes the result belongs in the fingerprint
-            train = {"seed": self.train.seed, "val_fraction": self.train.val_fraction,
-                     "collision_policy": self.train.collision_policy}
+            train = {
+                "seed": self.train.seed,
+                "val_fraction": self.train.val_fraction,
+                "collision_policy": self.train.collision_policy,
+            }
         return {"kind": self.kind, "model": self.model.to_dict(), "train": train}
 
     @classmethod
@@ -126,8 +130,10 @@ class TrainedQuantizer:
 
         self.model.eval()
         with torch.no_grad():
-            parts = [fn(torch.as_tensor(x[i : i + batch_size], dtype=torch.float32, device=self.device)).cpu().numpy()
-                     for i in range(0, max(len(x), 1), batch_size)]
+            parts = [
+                fn(torch.as_tensor(x[i : i + batch_size], dtype=torch.float32, device=self.device)).cpu().numpy()
+                for i in range(0, max(len(x), 1), batch_size)
+            ]
         return np.concatenate(parts)
 
     def save(self, path_stem: Path, extra: dict[str, Any]) -> Path:

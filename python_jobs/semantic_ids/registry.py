@@ -16,9 +16,10 @@ trained by `python -m python_jobs train-rqvae` on a GPU is picked up by `dbt bui
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -64,8 +65,11 @@ def code_summary(model: TrainedQuantizer, data: EmbeddingSet, codes: pa.Table) -
     """ID quality under the collision policy (`final`), before it (`raw_final`), and how many items it moved."""
     levels, k = model.spec.levels, model.spec.codebook_size
     final, raw = codes_array(codes, levels), model.encode(data.x)
-    return {"final": asdict(code_metrics(final, k)), "raw_final": asdict(code_metrics(raw, k)),
-            "items_moved_by_collision_policy": int((final != raw).any(1).sum())}
+    return {
+        "final": asdict(code_metrics(final, k)),
+        "raw_final": asdict(code_metrics(raw, k)),
+        "items_moved_by_collision_policy": int((final != raw).any(1).sum()),
+    }
 
 
 @dataclass
@@ -78,10 +82,19 @@ class RegistryResult:
 
 
 class QuantizerRegistry(ModelRegistry):
-    def get_or_train(self, data: EmbeddingSet, spec: QuantizerSpec, *, device: str = "auto",
-                     wandb_project: str = "semantic-ids", data_dir: Path | str = "data", force: bool = False,
-                     stop_after_step: int | None = None, progress: bool = True,
-                     tracker_factory: Callable[..., Tracker] = make_tracker) -> RegistryResult:
+    def get_or_train(
+        self,
+        data: EmbeddingSet,
+        spec: QuantizerSpec,
+        *,
+        device: str = "auto",
+        wandb_project: str = "semantic-ids",
+        data_dir: Path | str = "data",
+        force: bool = False,
+        stop_after_step: int | None = None,
+        progress: bool = True,
+        tracker_factory: Callable[..., Tracker] = make_tracker,
+    ) -> RegistryResult:
         """Load the model trained on exactly these embeddings with exactly this spec, or train it (resuming a
         killed run of it) and register it."""
         if data.dim != spec.model.input_dim:
@@ -91,31 +104,61 @@ class QuantizerRegistry(ModelRegistry):
         run_dir = self.entry(spec.kind, fp)
         with self.lock(run_dir):
             if self.is_complete(run_dir) and not force:
-                return RegistryResult(self._codes(run_dir, data, spec.train.collision_policy), fp, run_dir, False,
-                                      self.summary(run_dir))
+                return RegistryResult(
+                    self._codes(run_dir, data, spec.train.collision_policy), fp, run_dir, False, self.summary(run_dir)
+                )
             if force:
                 self.invalidate(run_dir)
                 (run_dir / "checkpoints" / "latest.pt").unlink(missing_ok=True)
-            config = {"fingerprint": fp, "embeddings": {"content_hash": emb_hash, "n_items": data.n, "dim": data.dim},
-                      "trainer_version": TRAINER_VERSION, **spec.to_dict(), "train_full": asdict(spec.train)}
+            config = {
+                "fingerprint": fp,
+                "embeddings": {"content_hash": emb_hash, "n_items": data.n, "dim": data.dim},
+                "trainer_version": TRAINER_VERSION,
+                **spec.to_dict(),
+                "train_full": asdict(spec.train),
+            }
             write_json(run_dir / "config.json", config)
-            tracker = tracker_factory(project=wandb_project, config=config, data_dir=data_dir,
-                                      run_name=f"{spec.kind}-L{spec.levels}-C{spec.codebook_size}-{fp[:8]}")
+            tracker = tracker_factory(
+                project=wandb_project,
+                config=config,
+                data_dir=data_dir,
+                run_name=f"{spec.kind}-L{spec.levels}-C{spec.codebook_size}-{fp[:8]}",
+            )
             try:
-                result = TRAINERS[spec.kind](data, spec, run_dir, fingerprint=fp, tracker=tracker, device=device,
-                                             stop_after_step=stop_after_step, progress=progress)
+                result = TRAINERS[spec.kind](
+                    data,
+                    spec,
+                    run_dir,
+                    fingerprint=fp,
+                    tracker=tracker,
+                    device=device,
+                    stop_after_step=stop_after_step,
+                    progress=progress,
+                )
                 codes = assign_codes(result.model, data, spec.train.collision_policy)
                 atomic_write(run_dir / "codes.parquet", lambda p: pq.write_table(codes, p))
-                summary = {"fingerprint": fp, "model_id": run_dir.name, "kind": spec.kind, "best_step": result.best_step,
-                           "best_metrics": result.best_metrics, **code_summary(result.model, data, codes),
-                           "train_seconds": result.train_seconds, "seconds_per_epoch": result.seconds_per_epoch,
-                           "steps_per_epoch": result.steps_per_epoch, "device": result.device,
-                           "n_items": data.n, "dim": data.dim, "embeddings_hash": emb_hash, "config": config}
+                summary = {
+                    "fingerprint": fp,
+                    "model_id": run_dir.name,
+                    "kind": spec.kind,
+                    "best_step": result.best_step,
+                    "best_metrics": result.best_metrics,
+                    **code_summary(result.model, data, codes),
+                    "train_seconds": result.train_seconds,
+                    "seconds_per_epoch": result.seconds_per_epoch,
+                    "steps_per_epoch": result.steps_per_epoch,
+                    "device": result.device,
+                    "n_items": data.n,
+                    "dim": data.dim,
+                    "embeddings_hash": emb_hash,
+                    "config": config,
+                }
                 final = code_metrics(codes_array(codes, spec.levels), spec.codebook_size)
                 tracker.summary({"best_step": result.best_step, **{f"final/{k}": v for k, v in final.flat().items()}})
                 model_file = next(p for p in (run_dir / "model.pt", run_dir / "model.npz") if p.exists())
-                tracker.log_artifact(model_file, f"{spec.kind}-best-{fp[:8]}", "model",
-                                     {"best_step": result.best_step, **final.flat()})
+                tracker.log_artifact(
+                    model_file, f"{spec.kind}-best-{fp[:8]}", "model", {"best_step": result.best_step, **final.flat()}
+                )
                 self.complete(run_dir, summary)
             finally:
                 tracker.finish()

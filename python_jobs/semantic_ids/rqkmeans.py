@@ -59,11 +59,17 @@ class RQKMeans:
         r = self._prepare(x)
         for level in range(self.config.levels):
             if self.config.minibatch:
-                km = MiniBatchKMeans(n_clusters=k, n_init=self.config.n_init, max_iter=self.config.max_iter,
-                                     batch_size=4096, random_state=seed + level)
+                km = MiniBatchKMeans(
+                    n_clusters=k,
+                    n_init=self.config.n_init,
+                    max_iter=self.config.max_iter,
+                    batch_size=4096,
+                    random_state=seed + level,
+                )
             else:
-                km = KMeans(n_clusters=k, n_init=self.config.n_init, max_iter=self.config.max_iter,
-                            random_state=seed + level)
+                km = KMeans(
+                    n_clusters=k, n_init=self.config.n_init, max_iter=self.config.max_iter, random_state=seed + level
+                )
             km.fit(r)
             self.centres[level] = km.cluster_centers_
             r = r - self.centres[level][self._nearest(r, level)]

@@ -161,7 +161,9 @@ class ResidualQuantizer(nn.Module):
         for level in range(self.levels):
             km = KMeans(n_clusters=k, n_init=1, max_iter=max_iter, random_state=seed + level).fit(r)
             centres = km.cluster_centers_
-            self.codebooks.data[level] = torch.as_tensor(centres, dtype=self.codebooks.dtype, device=self.codebooks.device)
+            self.codebooks.data[level] = torch.as_tensor(
+                centres, dtype=self.codebooks.dtype, device=self.codebooks.device
+            )
             r = r - centres[km.predict(r)]
         self.initialized.fill_(True)
 
@@ -251,7 +253,9 @@ class RQVAE(nn.Module):
     def param_groups(self, weight_decay: float) -> list[dict]:
         """Weight decay on the linear weights only: decaying codebooks pulls codes towards 0 (original bug)."""
         decay = [p for n, p in self.named_parameters() if n.endswith("weight") and p.ndim == 2 and "codebooks" not in n]
-        no_decay = [p for n, p in self.named_parameters() if not (n.endswith("weight") and p.ndim == 2 and "codebooks" not in n)]
+        no_decay = [
+            p for n, p in self.named_parameters() if not (n.endswith("weight") and p.ndim == 2 and "codebooks" not in n)
+        ]
         return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 

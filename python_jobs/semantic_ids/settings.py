@@ -77,34 +77,64 @@ class SemanticIdSettings(StageSettings):
     def embed_config(self):
         from python_jobs.semantic_ids.embed import EmbedConfig
 
-        return EmbedConfig(model=self.embedding_model, batch_size=self.embedding_batch_size,
-                           max_length=self.embedding_max_length or None,
-                           instruction=None if self.embedding_instruction == "default" else self.embedding_instruction,
-                           device=self.embedding_device, dtype=self.embedding_dtype)
+        return EmbedConfig(
+            model=self.embedding_model,
+            batch_size=self.embedding_batch_size,
+            max_length=self.embedding_max_length or None,
+            instruction=None if self.embedding_instruction == "default" else self.embedding_instruction,
+            device=self.embedding_device,
+            dtype=self.embedding_dtype,
+        )
 
     def quantizer_spec(self, input_dim: int):
         """The typed model + training config of `quantizer`, for embeddings of `input_dim` dimensions."""
         from python_jobs.semantic_ids.quantizer import QuantizerSpec, TrainConfig
 
         train = TrainConfig(
-            steps=self.sid_steps, batch_size=self.sid_batch_size, lr=self.sid_lr, min_lr_ratio=self.sid_min_lr_ratio,
-            warmup_steps=self.sid_warmup_steps, weight_decay=self.sid_weight_decay, grad_clip=self.sid_grad_clip,
-            ae_warmup_steps=self.sid_ae_warmup_steps, kmeans_init=self.sid_kmeans_init,
-            kmeans_max_items=self.sid_kmeans_max_items, kmeans_iters=self.sid_kmeans_iters,
-            dead_code=self.sid_dead_code, dead_code_every=self.sid_dead_code_every,
-            dead_code_until=self.sid_dead_code_until, eval_every=self.sid_eval_every, log_every=self.sid_log_every,
-            val_fraction=self.sid_val_fraction, seed=self.sid_seed, collision_policy=self.sid_collision_policy)
+            steps=self.sid_steps,
+            batch_size=self.sid_batch_size,
+            lr=self.sid_lr,
+            min_lr_ratio=self.sid_min_lr_ratio,
+            warmup_steps=self.sid_warmup_steps,
+            weight_decay=self.sid_weight_decay,
+            grad_clip=self.sid_grad_clip,
+            ae_warmup_steps=self.sid_ae_warmup_steps,
+            kmeans_init=self.sid_kmeans_init,
+            kmeans_max_items=self.sid_kmeans_max_items,
+            kmeans_iters=self.sid_kmeans_iters,
+            dead_code=self.sid_dead_code,
+            dead_code_every=self.sid_dead_code_every,
+            dead_code_until=self.sid_dead_code_until,
+            eval_every=self.sid_eval_every,
+            log_every=self.sid_log_every,
+            val_fraction=self.sid_val_fraction,
+            seed=self.sid_seed,
+            collision_policy=self.sid_collision_policy,
+        )
         if self.quantizer == "rqkmeans":
             from python_jobs.semantic_ids.rqkmeans import RQKMeansConfig
 
-            model = RQKMeansConfig(input_dim=input_dim, levels=self.sid_levels, codebook_size=self.sid_codebook_size,
-                                   standardize=self.sid_standardize, max_iter=self.sid_kmeans_iters,
-                                   n_init=self.sid_n_init, minibatch=self.sid_minibatch)
+            model = RQKMeansConfig(
+                input_dim=input_dim,
+                levels=self.sid_levels,
+                codebook_size=self.sid_codebook_size,
+                standardize=self.sid_standardize,
+                max_iter=self.sid_kmeans_iters,
+                n_init=self.sid_n_init,
+                minibatch=self.sid_minibatch,
+            )
         else:
             from python_jobs.semantic_ids.rqvae import RQVAEConfig  # imports torch: only for the RQ-VAE
 
-            model = RQVAEConfig(input_dim=input_dim, hidden_dims=self.sid_hidden_dims, latent_dim=self.sid_latent_dim,
-                                levels=self.sid_levels, codebook_size=self.sid_codebook_size,
-                                commitment=self.sid_commitment, gradient=self.sid_gradient,
-                                recon_loss=self.sid_recon_loss, standardize=self.sid_standardize)
+            model = RQVAEConfig(
+                input_dim=input_dim,
+                hidden_dims=self.sid_hidden_dims,
+                latent_dim=self.sid_latent_dim,
+                levels=self.sid_levels,
+                codebook_size=self.sid_codebook_size,
+                commitment=self.sid_commitment,
+                gradient=self.sid_gradient,
+                recon_loss=self.sid_recon_loss,
+                standardize=self.sid_standardize,
+            )
         return QuantizerSpec(self.quantizer, model, train)

@@ -19,9 +19,10 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -66,8 +67,9 @@ def lr_at(step: int, tc: TrainConfig) -> float:
     return low + 0.5 * (tc.lr - low) * (1 + math.cos(math.pi * progress))
 
 
-def evaluation(model: TrainedQuantizer, data: EmbeddingSet, train_idx: np.ndarray,
-               val_idx: np.ndarray) -> dict[str, float]:
+def evaluation(
+    model: TrainedQuantizer, data: EmbeddingSet, train_idx: np.ndarray, val_idx: np.ndarray
+) -> dict[str, float]:
     """Held-out reconstruction + ID metrics over all items; `score` is what model selection minimises."""
     held = val_idx if len(val_idx) else train_idx  # val_fraction 0: fall back to training items
     x = data.x[held].astype(np.float64)
@@ -104,9 +106,17 @@ class LoopState:
     usage: Any = None  # torch [levels, codebook_size]: items per code since the last dead-code window
 
 
-def train_rqvae(data: EmbeddingSet, spec: QuantizerSpec, run_dir: Path, *, fingerprint: str = "",
-                tracker: Tracker | None = None, device: str = "auto", stop_after_step: int | None = None,
-                progress: bool = True) -> TrainResult:
+def train_rqvae(
+    data: EmbeddingSet,
+    spec: QuantizerSpec,
+    run_dir: Path,
+    *,
+    fingerprint: str = "",
+    tracker: Tracker | None = None,
+    device: str = "auto",
+    stop_after_step: int | None = None,
+    progress: bool = True,
+) -> TrainResult:
     import torch
     from tqdm.auto import tqdm
 
@@ -131,8 +141,9 @@ def train_rqvae(data: EmbeddingSet, spec: QuantizerSpec, run_dir: Path, *, finge
     model = RQVAE(cfg).to(device)
     model.set_input_stats(x_train)
     opt = torch.optim.AdamW(model.param_groups(tc.weight_decay), lr=tc.lr)
-    state = LoopState(best={"score": math.inf, "step": -1, "metrics": {}},
-                      usage=torch.zeros(cfg.levels, cfg.codebook_size))
+    state = LoopState(
+        best={"score": math.inf, "step": -1, "metrics": {}}, usage=torch.zeros(cfg.levels, cfg.codebook_size)
+    )
     checkpoint = Checkpoint(run_dir / "checkpoints" / "latest.pt", fingerprint)
     if checkpoint.restore(model, opt, state, device):
         log.truncate_after(state.step)
@@ -142,8 +153,14 @@ def train_rqvae(data: EmbeddingSet, spec: QuantizerSpec, run_dir: Path, *, finge
     wrapper = TrainedQuantizer(spec, model, device)
 
     model.train()
-    bar = tqdm(range(state.step, tc.steps), total=tc.steps, initial=state.step, desc="rqvae", disable=not progress,
-               mininterval=1.0)
+    bar = tqdm(
+        range(state.step, tc.steps),
+        total=tc.steps,
+        initial=state.step,
+        desc="rqvae",
+        disable=not progress,
+        mininterval=1.0,
+    )
     t_last = time.perf_counter()
     for step in bar:
         quantize = step >= tc.ae_warmup_steps
@@ -168,9 +185,16 @@ def train_rqvae(data: EmbeddingSet, spec: QuantizerSpec, run_dir: Path, *, finge
         t_last = now
 
         if done % tc.log_every == 0 or reseeded:
-            metrics = {"loss": out.loss.item(), "recon": out.recon_loss.item(), "codebook": out.codebook_loss.item(),
-                       "commitment": out.commitment_loss.item(), "lr": lr_at(step, tc), "grad_norm": float(grad_norm),
-                       "dead_codes_reseeded": float(reseeded), "elapsed_s": state.elapsed}
+            metrics = {
+                "loss": out.loss.item(),
+                "recon": out.recon_loss.item(),
+                "codebook": out.codebook_loss.item(),
+                "commitment": out.commitment_loss.item(),
+                "lr": lr_at(step, tc),
+                "grad_norm": float(grad_norm),
+                "dead_codes_reseeded": float(reseeded),
+                "elapsed_s": state.elapsed,
+            }
             if quantize:
                 metrics.update(batch_code_metrics(out.codes.cpu().numpy(), cfg.codebook_size))
             log.write(done, "train", metrics)
@@ -195,8 +219,15 @@ def train_rqvae(data: EmbeddingSet, spec: QuantizerSpec, run_dir: Path, *, finge
 
     if state.best["step"] < 0:
         raise RuntimeError("no evaluation was eligible for selection; check sid_eval_every / sid_dead_code_until")
-    return TrainResult(TrainedQuantizer.load(run_dir, device), int(state.best["step"]), state.best["metrics"],
-                       state.elapsed, state.elapsed / max(1, tc.steps) * steps_per_epoch, steps_per_epoch, device)
+    return TrainResult(
+        TrainedQuantizer.load(run_dir, device),
+        int(state.best["step"]),
+        state.best["metrics"],
+        state.elapsed,
+        state.elapsed / max(1, tc.steps) * steps_per_epoch,
+        steps_per_epoch,
+        device,
+    )
 
 
 def batch_indices(step: int, n_train: int, tc: TrainConfig) -> np.ndarray:
@@ -267,9 +298,15 @@ class Checkpoint:
     def save(self, model: Any, opt: Any, state: LoopState) -> None:
         import torch
 
-        blob = {"fingerprint": self.fingerprint, "step": state.step, "elapsed": state.elapsed,
-                "best": json.dumps(state.best), "usage": state.usage, "optimizer": opt.state_dict(),
-                "model": {k: v.detach().cpu() for k, v in model.state_dict().items()}}
+        blob = {
+            "fingerprint": self.fingerprint,
+            "step": state.step,
+            "elapsed": state.elapsed,
+            "best": json.dumps(state.best),
+            "usage": state.usage,
+            "optimizer": opt.state_dict(),
+            "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        }
         atomic_write(self.path, lambda p: torch.save(blob, p))
 
     def restore(self, model: Any, opt: Any, state: LoopState, device: str) -> bool:
@@ -292,8 +329,15 @@ class Checkpoint:
 # RQ-KMeans
 
 
-def train_rqkmeans(data: EmbeddingSet, spec: QuantizerSpec, run_dir: Path, *, fingerprint: str = "",
-                   tracker: Tracker | None = None, **_: Any) -> TrainResult:
+def train_rqkmeans(
+    data: EmbeddingSet,
+    spec: QuantizerSpec,
+    run_dir: Path,
+    *,
+    fingerprint: str = "",
+    tracker: Tracker | None = None,
+    **_: Any,
+) -> TrainResult:
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     log = MetricsLog(run_dir / "metrics.jsonl", tracker or NullTracker())

@@ -14,16 +14,8 @@ SID = re.compile(r"<\|sid_start\|><\|sid_(\d+)\|><\|sid_(\d+)\|><\|sid_(\d+)\|><
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> DbtProject:
-    root = tmp_path_factory.mktemp("full_build")
-    project = DbtProject(root, vars={
-        "enrich_provider": "offline",
-        "enrich_cache_path": str(root / "cache" / "enrichment.sqlite"),
-        "embedding_cache_dir": str(root / "cache" / "embeddings"),
-        "sid_registry_dir": str(root / "registry"),
-    })
-    project.build()
-    return project
+def built(sample_build: DbtProject) -> DbtProject:
+    return sample_build
 
 
 def test_every_item_gets_one_well_formed_semantic_id(built: DbtProject):
@@ -49,8 +41,18 @@ def test_sequences_are_mapped_and_split_by_user(built: DbtProject):
 
 def test_every_output_lands_as_parquet(built: DbtProject):
     out = built.out_dir / "sample"
-    for name in ["items", "sequences", "items_enriched", "sequences_enriched", "semantic_ids", "sequences_train",
-                 "sequences_val", "sid_level_usage", "sid_uniqueness", "enrich_metadata_coverage"]:
+    for name in [
+        "items",
+        "sequences",
+        "items_enriched",
+        "sequences_enriched",
+        "semantic_ids",
+        "sequences_train",
+        "sequences_val",
+        "sid_level_usage",
+        "sid_uniqueness",
+        "enrich_metadata_coverage",
+    ]:
         assert pq.read_table(out / f"{name}.parquet").num_rows > 0, name
 
 

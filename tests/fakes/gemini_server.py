@@ -30,12 +30,18 @@ import sys
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 
 _TAG = re.compile(r"<[^<>]*>")
-_PLATFORMS = [("PS5", r"\bps5\b|playstation 5"), ("PlayStation 4", r"\bps4\b|playstation 4"),
-              ("Xbox One", r"xbox one"), ("Nintendo Switch", r"\bswitch\b"), ("PC", r"\bpc\b|windows")]
+_PLATFORMS = [
+    ("PS5", r"\bps5\b|playstation 5"),
+    ("PlayStation 4", r"\bps4\b|playstation 4"),
+    ("Xbox One", r"xbox one"),
+    ("Nintendo Switch", r"\bswitch\b"),
+    ("PC", r"\bpc\b|windows"),
+]
 
 Responder = Callable[[str, dict], str]
 
@@ -58,8 +64,14 @@ def _clean_description(text: str) -> str:
     return " ".join(_plain(text).split()[:150]) or "No description."
 
 
-def _batch_answer(batch: list[tuple[str, str]], tag: str, clean: Callable[[str], str], too_long: Callable[[str], str],
-                  fault: str | None, marker: str | None) -> str:
+def _batch_answer(
+    batch: list[tuple[str, str]],
+    tag: str,
+    clean: Callable[[str], str],
+    too_long: Callable[[str], str],
+    fault: str | None,
+    marker: str | None,
+) -> str:
     if fault == "no_tags":
         return "Here are the cleaned texts."
     hit = {ident for ident, text in batch if marker and marker in text}
@@ -78,8 +90,9 @@ def default_answer(prompt: str, fault: str | None = None, marker: str | None = N
     """The model's text for one prompt: a plausible, deterministic cleaning of the input."""
     batch = re.findall(r'<description id="(\d+)">(.*?)</description>', prompt, re.S)
     if batch:
-        return _batch_answer(batch, "clean_description", _clean_description, lambda t: " ".join(["word"] * 260),
-                             fault, marker)
+        return _batch_answer(
+            batch, "clean_description", _clean_description, lambda t: " ".join(["word"] * 260), fault, marker
+        )
     batch = re.findall(r'<title id="(\d+)">(.*?)</title>', prompt, re.S)
     if batch:
         return _batch_answer(batch, "clean_title", _clean_title, lambda t: (_clean_title(t) + " ") * 30, fault, marker)
@@ -94,14 +107,16 @@ def default_answer(prompt: str, fault: str | None = None, marker: str | None = N
             "platform": platforms,
             "genre": ["Action"] if "action" in low else [],
             "hardware_type": "Controller" if "controller" in low else None,
-            "brand": (re.search(r"Store: (\S+)", product) or re.search(r"^Title: (\S+)", product, re.M)
-                      or [None, None])[1],
+            "brand": (
+                re.search(r"Store: (\S+)", product) or re.search(r"^Title: (\S+)", product, re.M) or [None, None]
+            )[1],
             "multiplayer": "Online Multiplayer" if "online" in low else None,
             "franchise": None,
         }
         if fault == "extra_keys":
-            answer.update({"platform": "PS4, Playstation4", "franchise": "null", "rating_guess": 5,
-                           "sub_franchise": "x"})
+            answer.update(
+                {"platform": "PS4, Playstation4", "franchise": "null", "rating_guess": 5, "sub_franchise": "x"}
+            )
         return json.dumps(answer)
     title = _between(prompt, "title")
     if title is not None:
@@ -121,8 +136,14 @@ def default_answer(prompt: str, fault: str | None = None, marker: str | None = N
 class FakeGemini:
     """Start with `with FakeGemini(latency_s=...) as fake:`; point the SDK at `fake.base_url`."""
 
-    def __init__(self, latency_s: float = 0.0, slow_s: float = 2.0, responder: Responder | None = None,
-                 batch_polls_before_done: int = 1, batch_final_state: str = "BATCH_STATE_SUCCEEDED") -> None:
+    def __init__(
+        self,
+        latency_s: float = 0.0,
+        slow_s: float = 2.0,
+        responder: Responder | None = None,
+        batch_polls_before_done: int = 1,
+        batch_final_state: str = "BATCH_STATE_SUCCEEDED",
+    ) -> None:
         self.latency_s = latency_s
         self.slow_s = slow_s
         self.responder = responder
@@ -130,13 +151,13 @@ class FakeGemini:
         self.batch_final_state = batch_final_state
         self.fail_next: deque[Any] = deque()
         self.faults: dict[str, deque[Any]] = {}
-        self.calls: Counter[str] = Counter()        # generate / batch_create / batch_get / fault:<kind>
-        self.prompts: list[str] = []                # every generateContent prompt, in arrival order
-        self.bodies: list[dict] = []                # every generateContent request body
-        self.api_keys: set[str] = set()             # what arrived in x-goog-api-key
-        self.arrivals: list[float] = []             # time.monotonic() of every generateContent request
+        self.calls: Counter[str] = Counter()  # generate / batch_create / batch_get / fault:<kind>
+        self.prompts: list[str] = []  # every generateContent prompt, in arrival order
+        self.bodies: list[dict] = []  # every generateContent request body
+        self.api_keys: set[str] = set()  # what arrived in x-goog-api-key
+        self.arrivals: list[float] = []  # time.monotonic() of every generateContent request
         self.in_flight = 0
-        self.max_in_flight = 0                      # most generateContent requests open at once
+        self.max_in_flight = 0  # most generateContent requests open at once
         self.batches: dict[str, dict] = {}
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -167,38 +188,60 @@ class FakeGemini:
             self.max_in_flight = 0
 
     # ---- answers ---------------------------------------------------------------------------------------------
-    def answer(self, body: dict, fault: Any = None, api_key: str | None = None,
-               marker: str | None = None) -> tuple[int, dict, float]:
+    def answer(
+        self, body: dict, fault: Any = None, api_key: str | None = None, marker: str | None = None
+    ) -> tuple[int, dict, float]:
         """(http status, json body, extra delay) for one generateContent request."""
         prompt = "".join(p.get("text", "") for c in body.get("contents", []) for p in c.get("parts", []))
         with self._lock:
             self.prompts.append(prompt)
             self.bodies.append(body)
         if isinstance(fault, int) and fault != 200:
-            status = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
-                      429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}.get(fault, "UNKNOWN")
+            status = {
+                400: "INVALID_ARGUMENT",
+                401: "UNAUTHENTICATED",
+                403: "PERMISSION_DENIED",
+                429: "RESOURCE_EXHAUSTED",
+                500: "INTERNAL",
+                503: "UNAVAILABLE",
+            }.get(fault, "UNKNOWN")
             return fault, {"error": {"code": fault, "message": f"fake {status}", "status": status}}, 0.0
-        if fault == "leak_400":   # a server error that quotes the key back: it must be redacted before storing
-            return 400, {"error": {"code": 400, "message": f"API key {api_key} rejected for this input",
-                                   "status": "INVALID_ARGUMENT"}}, 0.0
+        if fault == "leak_400":  # a server error that quotes the key back: it must be redacted before storing
+            return (
+                400,
+                {
+                    "error": {
+                        "code": 400,
+                        "message": f"API key {api_key} rejected for this input",
+                        "status": "INVALID_ARGUMENT",
+                    }
+                },
+                0.0,
+            )
         delay = self.slow_s if fault == "timeout" else 0.0
         if fault == "empty":
             return 200, {"candidates": [{"finishReason": "SAFETY", "content": {"role": "model", "parts": []}}]}, 0.0
         text = self.responder(prompt, body) if self.responder else default_answer(prompt, fault, marker)
-        return 200, {
-            "candidates": [{"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}],
-            "usageMetadata": {"promptTokenCount": len(prompt) // 4, "candidatesTokenCount": len(text) // 4,
-                              "totalTokenCount": (len(prompt) + len(text)) // 4},
-            "modelVersion": "fake",
-        }, delay
+        return (
+            200,
+            {
+                "candidates": [{"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}],
+                "usageMetadata": {
+                    "promptTokenCount": len(prompt) // 4,
+                    "candidatesTokenCount": len(text) // 4,
+                    "totalTokenCount": (len(prompt) + len(text)) // 4,
+                },
+                "modelVersion": "fake",
+            },
+            delay,
+        )
 
     def _batch_create(self, model: str, body: dict) -> dict:
         requests = body.get("batch", {}).get("inputConfig", {}).get("requests", {}).get("requests", [])
         ident = f"batches/fake{next(self._ids)}"
         responses = []
         for item in requests:
-            prompt = "".join(p.get("text", "") for c in item["request"].get("contents", [])
-                             for p in c.get("parts", []))
+            prompt = "".join(p.get("text", "") for c in item["request"].get("contents", []) for p in c.get("parts", []))
             fault, marker = self._take_fault(prompt)
             status, payload, _ = self.answer(item["request"], fault, marker=marker)
             entry: dict[str, Any] = {"metadata": item.get("metadata", {})}
@@ -208,8 +251,12 @@ class FakeGemini:
                 entry["error"] = {"code": payload["error"]["code"], "message": payload["error"]["message"]}
             responses.append(entry)
         with self._lock:
-            self.batches[ident] = {"model": model, "polls": 0, "responses": responses,
-                                   "display": body.get("batch", {}).get("displayName")}
+            self.batches[ident] = {
+                "model": model,
+                "polls": 0,
+                "responses": responses,
+                "display": body.get("batch", {}).get("displayName"),
+            }
         return self._batch_view(ident)
 
     def _batch_view(self, ident: str) -> dict:
@@ -217,7 +264,8 @@ class FakeGemini:
         done = job["polls"] > self.batch_polls_before_done
         meta: dict[str, Any] = {
             "@type": "type.googleapis.com/google.ai.generativelanguage.v1beta.GenerateContentBatch",
-            "model": job["model"], "displayName": job["display"],
+            "model": job["model"],
+            "displayName": job["display"],
             "state": self.batch_final_state if done else "BATCH_STATE_RUNNING",
             "createTime": "2026-11-25T00:00:00Z",
         }
@@ -226,13 +274,13 @@ class FakeGemini:
         return {"name": ident, "metadata": meta, "done": done}
 
     # ---- server ----------------------------------------------------------------------------------------------
-    def start(self) -> "FakeGemini":
+    def start(self) -> FakeGemini:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"   # keep-alive, like the real endpoint
+            protocol_version = "HTTP/1.1"  # keep-alive, like the real endpoint
 
-            def log_message(self, *args: Any) -> None:   # quiet
+            def log_message(self, *args: Any) -> None:  # quiet
                 pass
 
             def _send(self, status: int, payload: dict) -> None:
@@ -243,7 +291,7 @@ class FakeGemini:
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
                     self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):   # the client gave up (timeout test)
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test)
                     pass
 
             def do_POST(self) -> None:
@@ -281,7 +329,7 @@ class FakeGemini:
                         fake.in_flight -= 1
 
             def do_GET(self) -> None:
-                if self.path == "/_stats":   # counters, for a client in another process (the benchmark)
+                if self.path == "/_stats":  # counters, for a client in another process (the benchmark)
                     with fake._lock:
                         return self._send(200, {"calls": dict(fake.calls), "max_in_flight": fake.max_in_flight})
                 m = re.fullmatch(r"/[^/]+/(batches/[^/?]+)", self.path.split("?")[0])
@@ -293,12 +341,11 @@ class FakeGemini:
                 self._send(200, fake._batch_view(m.group(1)))
 
         class Server(ThreadingHTTPServer):
-            request_queue_size = 256   # the default 5 drops bursts of concurrent async calls
+            request_queue_size = 256  # the default 5 drops bursts of concurrent async calls
             daemon_threads = True
 
         self._server = Server(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
 
@@ -317,7 +364,7 @@ class FakeGemini:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> "FakeGemini":
+    def __enter__(self) -> FakeGemini:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:

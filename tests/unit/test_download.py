@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from python_jobs import download as dl
 from python_jobs.common.paths import CategoryPaths
+from python_jobs.data import download as dl
 
 CAT = "Video_Games"
 PATHS = {
@@ -94,8 +94,16 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(416, b"", {"Content-Range": f"bytes */{len(body)}", "Content-Length": "0"}, head)
             else:
                 part = body[start:]
-                self._send(206, part, {**gz, "Content-Length": str(len(part)),
-                                       "Content-Range": f"bytes {start}-{len(body) - 1}/{len(body)}"}, head)
+                self._send(
+                    206,
+                    part,
+                    {
+                        **gz,
+                        "Content-Length": str(len(part)),
+                        "Content-Range": f"bytes {start}-{len(body) - 1}/{len(body)}",
+                    },
+                    head,
+                )
         else:
             self._send(200, body, {**gz, "Content-Length": str(len(body))}, head)
 
@@ -333,8 +341,9 @@ def test_cli_downloads_meta_and_train_by_default(server, tmp_path: Path) -> None
     for i, p in enumerate(PATHS.values()):
         state.files[p] = _gz(20 + i, 20_000)
     raw = tmp_path / "raw"
-    res = _cli(["--category", CAT, "--raw-dir", str(raw), "--no-progress", "--retries", "0"],
-               env={dl.BASE_URL_ENV: base})
+    res = _cli(
+        ["--category", CAT, "--raw-dir", str(raw), "--no-progress", "--retries", "0"], env={dl.BASE_URL_ENV: base}
+    )
     assert res.exit_code == 0, res.output
     dests = dl.category_destinations(CAT, raw)
     assert dests["meta"].read_bytes() == state.files[PATHS["meta"]]
@@ -352,8 +361,21 @@ def test_cli_downloads_meta_and_train_by_default(server, tmp_path: Path) -> None
 
 def test_cli_offline_message(closed_port: int, tmp_path: Path) -> None:
     raw = tmp_path / "raw"
-    res = _cli(["--category", CAT, "--raw-dir", str(raw), "--base-url", f"http://127.0.0.1:{closed_port}",
-                "--retries", "0", "--timeout", "2", "--no-progress"])
+    res = _cli(
+        [
+            "--category",
+            CAT,
+            "--raw-dir",
+            str(raw),
+            "--base-url",
+            f"http://127.0.0.1:{closed_port}",
+            "--retries",
+            "0",
+            "--timeout",
+            "2",
+            "--no-progress",
+        ]
+    )
     assert res.exit_code != 0
     out = res.output
     assert "cannot reach the dataset server" in out and "offline" in out
@@ -365,8 +387,9 @@ def test_cli_offline_message(closed_port: int, tmp_path: Path) -> None:
 
 def test_cli_404_message(server, tmp_path: Path) -> None:
     _, base = server
-    res = _cli(["--category", "Video_Game", "--raw-dir", str(tmp_path), "--base-url", base, "--no-progress",
-                "--retries", "0"])
+    res = _cli(
+        ["--category", "Video_Game", "--raw-dir", str(tmp_path), "--base-url", base, "--no-progress", "--retries", "0"]
+    )
     assert res.exit_code != 0
     assert "category name may be wrong" in res.output and dl.CATEGORY_LIST_URL in res.output
     assert "Traceback" not in res.output

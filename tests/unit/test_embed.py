@@ -1,15 +1,23 @@
-"""Embeddings: cache behaviour with a fake encoder (fast), and the real packaged model (python_jobs.semantic_ids.embed)."""
+"""Embeddings: the cache with a fake encoder (fast), and the real packaged model (python_jobs.semantic_ids.embed)."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
-from python_jobs import embed
+from python_jobs.semantic_ids import embed
 from python_jobs.semantic_ids.embed import EmbedConfig, EmbeddingCache, embed_items, embed_texts, length_sorted_batches
+from python_jobs.semantic_ids.settings import SemanticIdSettings
+
+
+def embed_config(**changes) -> EmbedConfig:
+    """The embedding config of the dbt_project.yml vars, with some fields changed."""
+    return dataclasses.replace(SemanticIdSettings.load().embed_config(), **changes)
 
 
 class FakeEncoder:
@@ -20,8 +28,9 @@ class FakeEncoder:
         self.seen: list[str] = []
         self.batches: list[list[str]] = []
 
-    def encode(self, texts, batch_size, prompt=None, normalize_embeddings=True, convert_to_numpy=True,
-               show_progress_bar=False):
+    def encode(
+        self, texts, batch_size, prompt=None, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+    ):
         self.batches.append(list(texts))
         self.seen.extend(texts)
         out = []
@@ -44,14 +53,19 @@ def items(pairs):
 
 
 def test_cache_re_embeds_only_changed_texts(tmp_path, fake):
-    config = EmbedConfig()
-    first = embed_items(items([("B2", "red mouse"), ("A1", "blue keyboard"), ("C3", "green pad")]), config, tmp_path,
-                        progress=False)
+    config = embed_config()
+    first = embed_items(
+        items([("B2", "red mouse"), ("A1", "blue keyboard"), ("C3", "green pad")]), config, tmp_path, progress=False
+    )
     assert sorted(fake.seen) == ["blue keyboard", "green pad", "red mouse"]
     assert first.stats.n_embedded == 3 and first.stats.n_cached == 0
     fake.seen.clear()
-    second = embed_items(items([("A1", "blue keyboard"), ("B2", "red mouse v2"), ("C3", "green pad"),
-                                ("D4", "yellow cable")]), config, tmp_path, progress=False)
+    second = embed_items(
+        items([("A1", "blue keyboard"), ("B2", "red mouse v2"), ("C3", "green pad"), ("D4", "yellow cable")]),
+        config,
+        tmp_path,
+        progress=False,
+    )
     assert sorted(fake.seen) == ["red mouse v2", "yellow cable"]
     assert second.stats.n_cached == 2 and second.stats.n_embedded == 2
     a = dict(zip(first.table.column("parent_asin").to_pylist(), first.table.column("embedding").to_pylist()))
@@ -61,34 +75,38 @@ def test_cache_re_embeds_only_changed_texts(tmp_path, fake):
 
 def test_fully_cached_run_never_loads_the_encoder(tmp_path, fake, monkeypatch):
     table = items([("A1", "x"), ("B2", "y")])
-    embed_items(table, EmbedConfig(), tmp_path, progress=False)
+    embed_items(table, embed_config(), tmp_path, progress=False)
 
     def boom(config):
         raise AssertionError("encoder loaded although every text was cached")
 
     monkeypatch.setattr(embed, "load_encoder", boom)
-    again = embed_items(table, EmbedConfig(), tmp_path, progress=False)
+    again = embed_items(table, embed_config(), tmp_path, progress=False)
     assert again.stats.n_cached == 2 and again.stats.n_embedded == 0
 
 
 def test_model_settings_are_part_of_the_cache_key(tmp_path, fake):
     table = items([("A1", "x")])
-    embed_items(table, EmbedConfig(), tmp_path, progress=False)
+    embed_items(table, embed_config(), tmp_path, progress=False)
     fake.seen.clear()
-    embed_items(table, EmbedConfig(instruction="Represent: "), tmp_path, progress=False)
-    embed_items(table, EmbedConfig(max_length=32), tmp_path, progress=False)
+    embed_items(table, embed_config(instruction="Represent: "), tmp_path, progress=False)
+    embed_items(table, embed_config(max_length=32), tmp_path, progress=False)
     assert fake.seen == ["x", "x"]
-    keys = {EmbedConfig().model_key(), EmbedConfig(instruction="Represent: ").model_key(),
-            EmbedConfig(max_length=32).model_key(), EmbedConfig(dtype="float16").model_key(),
-            EmbedConfig(model="Qwen/Qwen3-Embedding-0.6B").model_key()}
+    keys = {
+        embed_config().model_key(),
+        embed_config(instruction="Represent: ").model_key(),
+        embed_config(max_length=32).model_key(),
+        embed_config(dtype="float16").model_key(),
+        embed_config(model="Qwen/Qwen3-Embedding-0.6B").model_key(),
+    }
     assert len(keys) == 5
     # aliases of the packaged model share one key
-    assert EmbedConfig(model="all-MiniLM-L6-v2").model_key() == EmbedConfig().model_key()
+    assert embed_config(model="all-MiniLM-L6-v2").model_key() == embed_config().model_key()
 
 
 def test_duplicate_texts_are_embedded_once_and_batches_are_length_sorted(fake):
     texts = ["aa", "a", "aaaa", "aa", "aaa"]
-    vectors, stats = embed_texts(texts, EmbedConfig(batch_size=2), cache=None, progress=False, encoder=fake)
+    vectors, stats = embed_texts(texts, embed_config(batch_size=2), cache=None, progress=False, encoder=fake)
     assert stats.n_unique_texts == 4 and sorted(fake.seen) == ["a", "aa", "aaa", "aaaa"]
     assert fake.batches == [["aaaa", "aaa"], ["aa", "a"]]
     assert np.array_equal(vectors[0], vectors[3])
@@ -96,7 +114,7 @@ def test_duplicate_texts_are_embedded_once_and_batches_are_length_sorted(fake):
 
 
 def test_output_table_schema_and_order(tmp_path, fake):
-    out = embed_items(items([("B2", "y"), ("A1", "x")]), EmbedConfig(), tmp_path, progress=False).table
+    out = embed_items(items([("B2", "y"), ("A1", "x")]), embed_config(), tmp_path, progress=False).table
     assert out.column_names == ["parent_asin", "embedding", "model", "text_hash"]
     assert out.column("parent_asin").to_pylist() == ["A1", "B2"]
     assert out.schema.field("embedding").type == pa.list_(pa.float32(), 8)
@@ -107,13 +125,13 @@ def test_output_table_schema_and_order(tmp_path, fake):
 
 def test_bad_items_are_rejected_with_a_clear_error(tmp_path, fake):
     with pytest.raises(ValueError, match="empty item_context"):
-        embed_items(items([("A1", "x"), ("B2", "  ")]), EmbedConfig(), tmp_path, progress=False)
+        embed_items(items([("A1", "x"), ("B2", "  ")]), embed_config(), tmp_path, progress=False)
     with pytest.raises(ValueError, match="empty item_context"):
-        embed_items(items([("A1", None)]), EmbedConfig(), tmp_path, progress=False)
+        embed_items(items([("A1", None)]), embed_config(), tmp_path, progress=False)
     with pytest.raises(ValueError, match="duplicate"):
-        embed_items(items([("A1", "x"), ("A1", "y")]), EmbedConfig(), tmp_path, progress=False)
+        embed_items(items([("A1", "x"), ("A1", "y")]), embed_config(), tmp_path, progress=False)
     with pytest.raises(ValueError, match="lacks column"):
-        embed_items(pa.table({"parent_asin": ["A1"]}), EmbedConfig(), tmp_path, progress=False)
+        embed_items(pa.table({"parent_asin": ["A1"]}), embed_config(), tmp_path, progress=False)
 
 
 def test_cache_store_round_trip(tmp_path):
@@ -127,15 +145,21 @@ def test_cache_store_round_trip(tmp_path):
     cache.close()
 
 
-def test_settings_from_dbt_strings():
-    config = embed.config_from_settings({"model": "minilm", "batch_size": "32", "max_length": "0",
-                                         "instruction": "default", "device": "cpu", "dtype": "float32"})
+def test_settings_from_dbt_vars():
+    config = SemanticIdSettings.load(
+        {
+            "embedding_batch_size": "32",
+            "embedding_max_length": 0,
+            "embedding_instruction": "default",
+            "embedding_device": "cpu",
+        }
+    ).embed_config()
     assert config.batch_size == 32 and config.max_length is None and config.instruction is None
-    assert embed.config_from_settings({"instruction": ""}).effective_instruction == ""
-    qwen = EmbedConfig(model="Qwen/Qwen3-Embedding-0.6B")
+    assert SemanticIdSettings.load({"embedding_instruction": ""}).embed_config().effective_instruction == ""
+    qwen = embed_config(model="Qwen/Qwen3-Embedding-0.6B")
     assert qwen.spec.dim == 1024 and qwen.spec.pooling == "lasttoken"
     assert qwen.effective_instruction.startswith("Instruct: ") and qwen.effective_instruction.endswith("Query: ")
-    assert EmbedConfig().effective_instruction == ""
+    assert embed_config().effective_instruction == ""
 
 
 # ---- the real packaged model (sentence-transformers import: a few seconds) ----------------------------------
@@ -143,18 +167,19 @@ def test_settings_from_dbt_strings():
 
 @pytest.fixture(scope="module")
 def minilm():
-    return embed.load_encoder(EmbedConfig(device="cpu"))
+    return embed.load_encoder(embed_config(device="cpu"))
 
 
 def test_packaged_minilm_gives_normalised_384d_semantic_vectors(minilm, tmp_path):
     texts = ["wireless gaming mouse", "cordless mouse for gaming", "banana bread recipe"]
-    vectors, stats = embed_texts(texts, EmbedConfig(device="cpu"), EmbeddingCache(tmp_path / "c.sqlite"),
-                                 progress=False, encoder=minilm)
+    vectors, stats = embed_texts(
+        texts, embed_config(device="cpu"), EmbeddingCache(tmp_path / "c.sqlite"), progress=False, encoder=minilm
+    )
     assert vectors.shape == (3, 384) and vectors.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
     assert vectors[0] @ vectors[1] > 0.6 > vectors[0] @ vectors[2]
     # batch composition does not change a vector beyond float noise (the cache may mix batches)
-    single, _ = embed_texts(texts[:1], EmbedConfig(device="cpu"), None, progress=False, encoder=minilm)
+    single, _ = embed_texts(texts[:1], embed_config(device="cpu"), None, progress=False, encoder=minilm)
     np.testing.assert_allclose(single[0], vectors[0], atol=1e-5)
 
 
@@ -162,7 +187,7 @@ def test_missing_hub_model_fails_fast_with_instructions(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(embed.EmbeddingModelUnavailable, match="huggingface-cli download Qwen/Qwen3-Embedding-0.6B"):
-        embed.load_encoder(EmbedConfig(model="Qwen/Qwen3-Embedding-0.6B", device="cpu"))
+        embed.load_encoder(embed_config(model="Qwen/Qwen3-Embedding-0.6B", device="cpu"))
 
 
 def test_last_token_pooling_with_instruction_matches_a_manual_computation(minilm, tmp_path, monkeypatch):
@@ -178,13 +203,15 @@ def test_last_token_pooling_with_instruction_matches_a_manual_computation(minilm
         minilm[1].pooling_mode = "mean"
     spec = embed.ModelSpec(str(folder), 384, "lasttoken", "Instruct: find products\nQuery: ", 64)
     monkeypatch.setitem(embed.KNOWN_MODELS, "stand-in-qwen", spec)
-    config = EmbedConfig(model="stand-in-qwen", device="cpu", batch_size=4)
+    config = embed_config(model="stand-in-qwen", device="cpu", batch_size=4)
     texts = ["a very long product description of a racing wheel with pedals", "short pad"]
     vectors, _ = embed_texts(texts, config, None, progress=False)
 
     tok = AutoTokenizer.from_pretrained(str(folder))
     model = AutoModel.from_pretrained(str(folder)).eval()
-    batch = tok([spec.instruction + t for t in texts], padding=True, truncation=True, max_length=64, return_tensors="pt")
+    batch = tok(
+        [spec.instruction + t for t in texts], padding=True, truncation=True, max_length=64, return_tensors="pt"
+    )
     with torch.no_grad():
         hidden = model(**batch).last_hidden_state
     last = batch["attention_mask"].sum(1) - 1
@@ -192,7 +219,30 @@ def test_last_token_pooling_with_instruction_matches_a_manual_computation(minilm
     np.testing.assert_allclose(vectors, expected, atol=1e-4)
 
     # a model whose pooling is not what the spec requires is refused
-    monkeypatch.setitem(embed.KNOWN_MODELS, "stand-in-qwen",
-                        embed.ModelSpec(str(embed._model_location(EmbedConfig())), 384, "lasttoken", "", 64))
+    monkeypatch.setitem(
+        embed.KNOWN_MODELS,
+        "stand-in-qwen",
+        embed.ModelSpec(str(embed._model_location(embed_config())), 384, "lasttoken", "", 64),
+    )
     with pytest.raises(embed.EmbeddingModelUnavailable, match="pooling"):
-        embed.load_encoder(EmbedConfig(model="stand-in-qwen", device="cpu"))
+        embed.load_encoder(embed_config(model="stand-in-qwen", device="cpu"))
+
+
+def test_embed_cli_fills_the_cache_and_leaves_the_dbt_owned_parquet_alone(tmp_path):
+    """data/output/<cat>/item_embeddings.parquet has one writer, dbt's item_embeddings model."""
+    from click.testing import CliRunner
+
+    from python_jobs.semantic_ids.cli import embed as embed_cli
+
+    items = tmp_path / "items.parquet"
+    pq.write_table(pa.table({"parent_asin": ["A1", "B2"], "item_context": ["a red ball", "a blue cup"]}), items)
+    data = tmp_path / "data"
+    owned = data / "output" / "sample" / "item_embeddings.parquet"
+    refused = CliRunner().invoke(embed_cli, ["--items", str(items), "--data-dir", str(data), "--output", str(owned)])
+    assert refused.exit_code != 0 and "written by dbt" in refused.output
+    done = CliRunner().invoke(embed_cli, ["--items", str(items), "--data-dir", str(data), "--device", "cpu", "--quiet"])
+    assert done.exit_code == 0, done.output
+    assert not owned.exists()
+    cache = EmbeddingCache(data / "cache" / "sample" / "embeddings" / "embeddings.sqlite")
+    assert cache.count() == 2
+    cache.close()

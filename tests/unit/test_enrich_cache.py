@@ -16,11 +16,16 @@ def test_ok_answer_is_never_overwritten_and_attempts_add_up(tmp_path):
         cache.put(*KEY, "h1", status="failed", attempts=5, error="503")
         assert cache.get_many(*KEY, ["h1"])["h1"].status == "failed"
         cache.put(*KEY, "h1", status="ok", value="Clean Title", attempts=2)
-        cache.put(*KEY, "h1", status="failed", attempts=1, error="later failure")   # ignored: already ok
-        cache.put(*KEY, "h1", status="ok", value="Other", attempts=1)               # ignored too
+        cache.put(*KEY, "h1", status="failed", attempts=1, error="later failure")  # ignored: already ok
+        cache.put(*KEY, "h1", status="ok", value="Other", attempts=1)  # ignored too
         row = cache.get_many(*KEY, ["h1", "missing"])
         assert list(row) == ["h1"]
-        assert (row["h1"].status, row["h1"].value, row["h1"].attempts, row["h1"].error) == ("ok", "Clean Title", 7, None)
+        assert (row["h1"].status, row["h1"].value, row["h1"].attempts, row["h1"].error) == (
+            "ok",
+            "Clean Title",
+            7,
+            None,
+        )
 
 
 def test_keys_separate_task_version_and_model(tmp_path):

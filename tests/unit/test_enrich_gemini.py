@@ -11,10 +11,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests.fakes lives beside the tests
 
 from python_jobs.enrich.cache import AnswerCache  # noqa: E402
-from python_jobs.enrich.config import EnrichConfig  # noqa: E402
 from python_jobs.enrich.extract import MetadataInput  # noqa: E402
 from python_jobs.enrich.providers.gemini import FatalProviderError, GeminiProvider, _server_retry_delay  # noqa: E402
 from python_jobs.enrich.runner import run_task  # noqa: E402
+from python_jobs.enrich.settings import EnrichSettings  # noqa: E402
 from python_jobs.enrich.tasks import get_task  # noqa: E402
 from tests.fakes.gemini_server import FakeGemini  # noqa: E402
 
@@ -30,10 +30,19 @@ def fake():
 def provider(fake: FakeGemini, **kw) -> GeminiProvider:
     # one item per request unless a test asks for more: these tests count requests of the one-item path
     # (several items per request: test_enrich_batch.py)
-    settings = dict(provider="gemini", api_key=KEY, base_url=fake.base_url, backoff_initial_s=0.01,
-                    backoff_max_s=0.05, timeout_s=5.0, max_attempts=4, title_batch_size=1, description_batch_size=1)
+    settings = dict(
+        provider="gemini",
+        api_key=KEY,
+        base_url=fake.base_url,
+        backoff_initial_s=0.01,
+        backoff_max_s=0.05,
+        timeout_s=5.0,
+        max_attempts=4,
+        title_batch_size=1,
+        description_batch_size=1,
+    )
     settings.update(kw)
-    return GeminiProvider(EnrichConfig(**settings))
+    return GeminiProvider(EnrichSettings.load().config(**settings))
 
 
 def descriptions(n: int, prefix: str = "ITEM") -> list[tuple[str, str]]:
@@ -42,20 +51,24 @@ def descriptions(n: int, prefix: str = "ITEM") -> list[tuple[str, str]]:
 
 def test_success_real_sdk_answers_are_parsed_cached_and_keyed(fake, tmp_path):
     cache = AnswerCache(tmp_path / "c.sqlite")
-    long_item = ("A999", "spam " * 1000)   # 5,000 characters: truncated to 2,000 before the call
-    table, stats = run_task(get_task("descriptions"), descriptions(5) + [long_item], provider(fake), cache, progress=False)
+    long_item = ("A999", "spam " * 1000)  # 5,000 characters: truncated to 2,000 before the call
+    table, stats = run_task(
+        get_task("descriptions"), descriptions(5) + [long_item], provider(fake), cache, progress=False
+    )
     assert stats.called == 6 and stats.ok == 6 and stats.requests == 6 and stats.errors == {}
     rows = {r["parent_asin"]: r for r in table.to_pylist()}
     assert rows["A001"]["clean_description"] == "ITEM-1 & a plain description of product number 1."
     assert {r["status"] for r in rows.values()} == {"ok"} and {r["provider"] for r in rows.values()} == {"gemini"}
     assert {r["model"] for r in rows.values()} == {"gemini-2.5-flash-lite"}
-    assert fake.api_keys == {KEY}                                   # sent as a header, by the SDK
-    assert all(len(p) < 2000 + 2000 for p in fake.prompts)          # prompt template + at most 2,000 input chars
+    assert fake.api_keys == {KEY}  # sent as a header, by the SDK
+    assert all(len(p) < 2000 + 2000 for p in fake.prompts)  # prompt template + at most 2,000 input chars
     assert max(p.count("spam") for p in fake.prompts) == 400
     assert cache.counts() == {("clean_description", "ok"): 6}
     # an immediate re-run makes no call
     fake.reset_counts()
-    table2, stats2 = run_task(get_task("descriptions"), descriptions(5) + [long_item], provider(fake), cache, progress=False)
+    table2, stats2 = run_task(
+        get_task("descriptions"), descriptions(5) + [long_item], provider(fake), cache, progress=False
+    )
     assert fake.calls["generate"] == 0 and stats2.cached == 6 and stats2.called == 0
     assert table2.column("clean_description").to_pylist() == table.column("clean_description").to_pylist()
     assert all(table2.column("cache_hit").to_pylist())
@@ -76,7 +89,7 @@ def test_503_until_out_of_attempts_falls_back_and_is_retried_next_run(fake, tmp_
     row = table.to_pylist()[1]
     assert row["status"] == "fallback" and row["provider"] == "offline" and row["model"] == "rules-v1"
     assert row["attempts"] == 4 and "503" in row["error"]
-    assert row["clean_description"] == "ITEM-1 & a plain description of product number 1."   # the rules' answer
+    assert row["clean_description"] == "ITEM-1 & a plain description of product number 1."  # the rules' answer
     assert stats.failed == 1 and stats.ok == 2
     failed = cache.get_many("clean_description", "v1", "gemini-2.5-flash-lite", [row["input_hash"]])[row["input_hash"]]
     assert failed.status == "failed" and failed.value is None and failed.attempts == 4
@@ -84,22 +97,31 @@ def test_503_until_out_of_attempts_falls_back_and_is_retried_next_run(fake, tmp_
     table, stats = run_task(get_task("descriptions"), descriptions(3), provider(fake), cache, progress=False)
     assert fake.calls["generate"] == 1 and stats.cached == 2 and stats.called == 1 and stats.ok == 1
     assert table.to_pylist()[1]["status"] == "ok"
-    assert cache.get_many("clean_description", "v1", "gemini-2.5-flash-lite", [row["input_hash"]])[row["input_hash"]].attempts == 5
+    assert (
+        cache.get_many("clean_description", "v1", "gemini-2.5-flash-lite", [row["input_hash"]])[
+            row["input_hash"]
+        ].attempts
+        == 5
+    )
 
 
 def test_timeouts_are_retried(fake):
     fake.add_fault("ITEM-0", "timeout")
     started = time.perf_counter()
-    table, stats = run_task(get_task("descriptions"), descriptions(2), provider(fake, timeout_s=0.3), None, progress=False)
+    table, stats = run_task(
+        get_task("descriptions"), descriptions(2), provider(fake, timeout_s=0.3), None, progress=False
+    )
     assert stats.errors == {"timeout": 1} and table.column("status").to_pylist() == ["ok", "ok"]
-    assert time.perf_counter() - started < 1.0 + 0.5          # did not wait for the slow answer
+    assert time.perf_counter() - started < 1.0 + 0.5  # did not wait for the slow answer
 
 
-@pytest.mark.parametrize("fault, error", [("no_tags", "no <clean_description>"), ("too_long", "words (limit 200)"),
-                                          ("empty", "empty answer")])
+@pytest.mark.parametrize(
+    "fault, error",
+    [("no_tags", "no <clean_description>"), ("too_long", "words (limit 200)"), ("empty", "empty answer")],
+)
 def test_unusable_answers_are_retried_then_fall_back(fake, fault, error):
-    fake.add_fault("ITEM-0", fault)                  # once: the retry succeeds
-    fake.add_fault("ITEM-1", *[fault] * 4)           # always: falls back with the reason
+    fake.add_fault("ITEM-0", fault)  # once: the retry succeeds
+    fake.add_fault("ITEM-1", *[fault] * 4)  # always: falls back with the reason
     table, stats = run_task(get_task("descriptions"), descriptions(2), provider(fake), None, progress=False)
     first, second = table.to_pylist()
     assert first["status"] == "ok" and first["attempts"] == 2
@@ -109,8 +131,9 @@ def test_unusable_answers_are_retried_then_fall_back(fake, fault, error):
 
 def test_title_answers_over_200_characters_are_rejected(fake):
     fake.add_fault("TITLE-0", "too_long")
-    table, stats = run_task(get_task("titles"), [("A", "TITLE-0 Some Game"), ("B", "TITLE-1 Other")], provider(fake),
-                            None, progress=False)
+    table, stats = run_task(
+        get_task("titles"), [("A", "TITLE-0 Some Game"), ("B", "TITLE-1 Other")], provider(fake), None, progress=False
+    )
     assert table.column("clean_title").to_pylist() == ["TITLE-0 Some Game", "TITLE-1 Other"]
     assert stats.errors == {"bad_answer": 1}
 
@@ -118,36 +141,46 @@ def test_title_answers_over_200_characters_are_rejected(fake):
 def test_metadata_structured_output_malformed_json_and_normalisation(fake):
     fake.add_fault("Title: GAME-1", "malformed_json")
     fake.add_fault("Title: GAME-2", "extra_keys")
-    items = [(f"G{i}", MetadataInput(title=f"GAME-{i} Space Battle", description="An online action game for PS4.",
-                                     store="Sony")) for i in range(3)]
+    items = [
+        (
+            f"G{i}",
+            MetadataInput(title=f"GAME-{i} Space Battle", description="An online action game for PS4.", store="Sony"),
+        )
+        for i in range(3)
+    ]
     table, stats = run_task(get_task("metadata"), items, provider(fake), None, progress=False)
     body = fake.bodies[0]["generationConfig"]
     assert body["responseMimeType"] == "application/json" and body["responseSchema"]["type"] == "OBJECT"
     rows = table.to_pylist()
     assert [r["status"] for r in rows] == ["ok", "ok", "ok"] and rows[1]["attempts"] == 2
     assert rows[0]["platform"] == ["PlayStation 4"] and rows[0]["genre"] == ["Action"]
-    assert rows[2]["platform"] == ["PlayStation 4"]                  # "PS4, Playstation4" -> one platform
-    assert rows[2]["franchise"] is None                              # the string "null" -> null
+    assert rows[2]["platform"] == ["PlayStation 4"]  # "PS4, Playstation4" -> one platform
+    assert rows[2]["franchise"] is None  # the string "null" -> null
     assert rows[2]["dropped_keys"] == ["rating_guess", "sub_franchise"]
     assert stats.errors == {"bad_answer": 1}
 
 
 def test_titles_batched_several_per_request(fake):
     items = [(f"T{i}", f"TITLE-{i} Great   Game") for i in range(10)]
-    fake.fail_next.append("drop_one")   # the first request's answer leaves one title out
+    fake.fail_next.append("drop_one")  # the first request's answer leaves one title out
     table, stats = run_task(get_task("titles"), items, provider(fake, title_batch_size=4), None, progress=False)
     assert table.column("clean_title").to_pylist() == [f"TITLE-{i} Great Game" for i in range(10)]
     assert set(table.column("status").to_pylist()) == {"ok"}
-    assert stats.requests == 3 + 1          # 4 + 4 + 2 titles, and one retry for the title left out
-    assert sum('<title id="' in p for p in fake.prompts) == 3      # the retry of the one left out goes alone
+    assert stats.requests == 3 + 1  # 4 + 4 + 2 titles, and one retry for the title left out
+    assert sum('<title id="' in p for p in fake.prompts) == 3  # the retry of the one left out goes alone
     assert sum('<title id="' not in p for p in fake.prompts) == 1
 
 
 def test_concurrency_bound_and_global_rate_limit(fake):
     fake.latency_s = 0.05
     started = time.perf_counter()
-    _, stats = run_task(get_task("descriptions"), descriptions(25), provider(fake, concurrency=4, requests_per_minute=600),
-                        None, progress=False)
+    _, stats = run_task(
+        get_task("descriptions"),
+        descriptions(25),
+        provider(fake, concurrency=4, requests_per_minute=600),
+        None,
+        progress=False,
+    )
     elapsed = time.perf_counter() - started
     assert stats.ok == 25 and fake.max_in_flight <= 4
     # 600/min = 10/s: a first burst of at most 10, then 10 per second, so 25 requests need about 1.5 s
@@ -177,6 +210,7 @@ def test_errors_are_redacted_before_they_are_stored(fake, tmp_path):
 def test_server_retry_delay_is_read_from_retry_info():
     class E(Exception):
         details = {"error": {"details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "7s"}]}}
+
     assert _server_retry_delay(E()) == 7.0 and _server_retry_delay(ValueError()) is None
 
 
@@ -188,7 +222,11 @@ def test_batch_api_submits_polls_collects_and_resumes(tmp_path):
         fake.add_fault("ITEM-4", "no_tags")
         # submit only (an interrupted run): two jobs recorded, nothing answered yet
         table, stats = run_task(task, descriptions(5), p, cache, progress=False, batch_api=True, wait=False)
-        assert fake.calls["batch_create"] == 2 and stats.pending == 5 and set(table.column("status").to_pylist()) == {"pending"}
+        assert (
+            fake.calls["batch_create"] == 2
+            and stats.pending == 5
+            and set(table.column("status").to_pylist()) == {"pending"}
+        )
         assert len(cache.open_batch_jobs(task.name, "v1", p.model)) == 2
         # the next run collects the recorded jobs instead of submitting again
         table, stats = run_task(task, descriptions(5), p, cache, progress=False, batch_api=True)

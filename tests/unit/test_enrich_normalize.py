@@ -13,11 +13,15 @@ def test_every_playstation_4_spelling_is_one_platform(spelling):
 
 
 def test_platform_lists_are_split_deduplicated_and_keep_order():
-    assert normalize_platforms(["PS4", "PlayStation 4", "Xbox One/PC", "Nintendo Switch"]) == \
-        ["PlayStation 4", "Xbox One", "PC", "Nintendo Switch"]
-    assert normalize_platforms("Xbox Series X/S") == ["Xbox Series X|S"]     # one platform, not two
+    assert normalize_platforms(["PS4", "PlayStation 4", "Xbox One/PC", "Nintendo Switch"]) == [
+        "PlayStation 4",
+        "Xbox One",
+        "PC",
+        "Nintendo Switch",
+    ]
+    assert normalize_platforms("Xbox Series X/S") == ["Xbox Series X|S"]  # one platform, not two
     assert normalize_platforms("Wii U, Wii") == ["Wii U", "Wii"]
-    assert normalize_platforms("Amiga") == ["Amiga"]                          # unknown ones are kept
+    assert normalize_platforms("Amiga") == ["Amiga"]  # unknown ones are kept
 
 
 @pytest.mark.parametrize("value", ["null", "None", "N/A", "n/a", "NA", "", "  ", "unknown", "Not applicable", None])
@@ -27,10 +31,17 @@ def test_null_like_strings_become_null(value):
 
 
 def test_scalar_and_list_shapes_are_forced():
-    meta = normalize_metadata({"product_type": ["DLC|Bundle"], "platform": "PS5", "genre": "Action, RPG",
-                               "multiplayer": ["single player", "Online Multiplayer"], "brand": ["Nintendo", "Sega"],
-                               "hardware_type": "controller"})
-    assert meta.product_type == "DLC"                    # first recognised part of "DLC|Bundle"
+    meta = normalize_metadata(
+        {
+            "product_type": ["DLC|Bundle"],
+            "platform": "PS5",
+            "genre": "Action, RPG",
+            "multiplayer": ["single player", "Online Multiplayer"],
+            "brand": ["Nintendo", "Sega"],
+            "hardware_type": "controller",
+        }
+    )
+    assert meta.product_type == "DLC"  # first recognised part of "DLC|Bundle"
     assert meta.platform == ["PlayStation 5"] and meta.genre == ["Action", "RPG"]
     assert meta.multiplayer == "Single-player, Online Multiplayer"
     assert meta.brand == "Nintendo" and meta.hardware_type == "Controller"
@@ -43,8 +54,9 @@ def test_product_type_is_a_closed_set():
 
 
 def test_unknown_keys_are_dropped_and_reported():
-    meta = normalize_metadata({"Product Type": "Game", "platforms": ["PC"], "features": ["x"], "rating": 5,
-                               "sub_franchise": "y"})
+    meta = normalize_metadata(
+        {"Product Type": "Game", "platforms": ["PC"], "features": ["x"], "rating": 5, "sub_franchise": "y"}
+    )
     assert meta.product_type == "Game" and meta.platform == ["PC"]
     assert meta.dropped_keys == ["features", "rating", "sub_franchise"]
 

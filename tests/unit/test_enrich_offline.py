@@ -19,15 +19,23 @@ from python_jobs.enrich.tasks import get_task
 INDUSTRIAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "Industrial" / "meta_Industrial.jsonl.gz"
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("SUPER MARIO ODYSSEY - NINTENDO SWITCH!!! \u2605\u2605\u2605 NEW!", "Super Mario Odyssey - Nintendo Switch"),
-    ("wireless controller w/ charging cable for ps4 (PS4)", "Wireless Controller with Charging Cable for PS4"),
-    ("Halo 3 Collector's Ed. (Xbox 360) - Xbox 360", "Halo 3 Collector's Edition - Xbox 360"),
-    ("&lt;b&gt;Gaming Headset&lt;/b&gt; &amp;amp; Mic [Sold by GameWorld Store]", "Gaming Headset & Mic"),
-    ("Stanley TRA708T Sharpshooter 1/2-Inch Leg Length Staples, Steel (1000 Count)",
-     "Stanley TRA708T Sharpshooter 1/2-Inch Leg Length Staples, Steel (1000 Count)"),   # clean titles stay
-    ("HM Digital DM-1 Monitor, 0-9990 ppm Range, +/- 2% Accuracy", "HM Digital DM-1 Monitor, 0-9990 ppm Range, +/- 2% Accuracy"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("SUPER MARIO ODYSSEY - NINTENDO SWITCH!!! \u2605\u2605\u2605 NEW!", "Super Mario Odyssey - Nintendo Switch"),
+        ("wireless controller w/ charging cable for ps4 (PS4)", "Wireless Controller with Charging Cable for PS4"),
+        ("Halo 3 Collector's Ed. (Xbox 360) - Xbox 360", "Halo 3 Collector's Edition - Xbox 360"),
+        ("&lt;b&gt;Gaming Headset&lt;/b&gt; &amp;amp; Mic [Sold by GameWorld Store]", "Gaming Headset & Mic"),
+        (
+            "Stanley TRA708T Sharpshooter 1/2-Inch Leg Length Staples, Steel (1000 Count)",
+            "Stanley TRA708T Sharpshooter 1/2-Inch Leg Length Staples, Steel (1000 Count)",
+        ),  # clean titles stay
+        (
+            "HM Digital DM-1 Monitor, 0-9990 ppm Range, +/- 2% Accuracy",
+            "HM Digital DM-1 Monitor, 0-9990 ppm Range, +/- 2% Accuracy",
+        ),
+    ],
+)
 def test_title_rules(raw, expected):
     assert rules.clean_title(raw) == expected
 
@@ -39,8 +47,10 @@ def test_title_length_limit_cuts_at_a_word():
 
 
 def test_description_rules():
-    raw = ("GREAT GAME FOR KIDS. THE BEST PLATFORMER ON THE PS4! Buy now and save!!! <br>\u2022 Fun levels"
-           "<br>\u2022 4 player co-op<br>\u2022 4 player co-op<br>Features: Lots of fun and more to come...")
+    raw = (
+        "GREAT GAME FOR KIDS. THE BEST PLATFORMER ON THE PS4! Buy now and save!!! <br>\u2022 Fun levels"
+        "<br>\u2022 4 player co-op<br>\u2022 4 player co-op<br>Features: Lots of fun and more to come..."
+    )
     out = rules.clean_description(raw)
     assert out == "Great game for kids. The best platformer on the PS4! Fun levels. 4 player co-op."
     assert rules.clean_description("") == ""
@@ -50,15 +60,21 @@ def test_description_word_limit_and_input_truncation():
     long = " ".join(f"Sentence number {i} has exactly seven words." for i in range(400))
     out = rules.clean_description(long)
     assert rules.word_count(out) <= 200 and out.endswith(".")
-    assert "end" not in rules.clean_description("x" * 5000 + " end.")          # input cut to 2,000 chars first
+    assert "end" not in rules.clean_description("x" * 5000 + " end.")  # input cut to 2,000 chars first
 
 
 def test_extraction_on_game_text():
-    meta = normalize_metadata(extract_metadata(MetadataInput(
-        title="Super Mario Odyssey - Nintendo Switch",
-        description="Explore huge 3D kingdoms in this open-world platforming adventure. Play solo or with a friend "
-                    "in local co-op.",
-        categories_text="Video Games > Nintendo Switch > Games", store="Nintendo")))
+    meta = normalize_metadata(
+        extract_metadata(
+            MetadataInput(
+                title="Super Mario Odyssey - Nintendo Switch",
+                description="Explore huge 3D kingdoms in this open-world platforming adventure. Play solo or with a friend "
+                "in local co-op.",
+                categories_text="Video Games > Nintendo Switch > Games",
+                store="Nintendo",
+            )
+        )
+    )
     assert meta.product_type == "Game" and meta.platform == ["Nintendo Switch"]
     assert {"Open World", "Platformer", "Adventure"} <= set(meta.genre)
     assert meta.multiplayer == "Local Co-op, Single-player" and meta.franchise == "Super Mario"
@@ -66,18 +82,41 @@ def test_extraction_on_game_text():
 
 
 def test_extraction_on_accessories_and_hardware():
-    pad = normalize_metadata(extract_metadata(MetadataInput(
-        title="PowerA Wired Controller for Xbox Series X|S - Black", description="Mappable buttons.",
-        store="Visit the PowerA Store")))
-    assert (pad.product_type, pad.hardware_type, pad.platform, pad.brand, pad.genre) == \
-        ("Accessory", "Controller", ["Xbox Series X|S"], "PowerA", [])
-    console = normalize_metadata(extract_metadata(MetadataInput(
-        title="PlayStation 4 Pro 1TB Console", description="The most powerful PS4.", details='{"Manufacturer": "Sony"}')))
+    pad = normalize_metadata(
+        extract_metadata(
+            MetadataInput(
+                title="PowerA Wired Controller for Xbox Series X|S - Black",
+                description="Mappable buttons.",
+                store="Visit the PowerA Store",
+            )
+        )
+    )
+    assert (pad.product_type, pad.hardware_type, pad.platform, pad.brand, pad.genre) == (
+        "Accessory",
+        "Controller",
+        ["Xbox Series X|S"],
+        "PowerA",
+        [],
+    )
+    console = normalize_metadata(
+        extract_metadata(
+            MetadataInput(
+                title="PlayStation 4 Pro 1TB Console",
+                description="The most powerful PS4.",
+                details='{"Manufacturer": "Sony"}',
+            )
+        )
+    )
     assert (console.product_type, console.hardware_type, console.brand) == ("Hardware", "Console", "Sony")
     stand = normalize_metadata(extract_metadata(MetadataInput(title="Vertical Stand for PS5 Console")))
     assert stand.product_type == "Accessory"
-    series = normalize_metadata(extract_metadata(MetadataInput(
-        title="Shadow Realm III", description="The third game in the Shadow Realm series, an action RPG.")))
+    series = normalize_metadata(
+        extract_metadata(
+            MetadataInput(
+                title="Shadow Realm III", description="The third game in the Shadow Realm series, an action RPG."
+            )
+        )
+    )
     assert series.franchise == "Shadow Realm" and "Action RPG" in series.genre
 
 
@@ -106,14 +145,29 @@ def test_offline_provider_on_real_industrial_text(industrial):
     assert 0.3 * before < after < before
     assert all(table.column("provider").to_pylist()[i] == "offline" for i in range(table.num_rows))
 
-    titles, _ = run_task(get_task("titles"), [(r["parent_asin"], r["title"]) for r in rows], OfflineProvider(workers=1),
-                         None, progress=False)
+    titles, _ = run_task(
+        get_task("titles"),
+        [(r["parent_asin"], r["title"]) for r in rows],
+        OfflineProvider(workers=1),
+        None,
+        progress=False,
+    )
     clean_titles = titles.column("clean_title").to_pylist()
     assert all(0 < len(t) <= 200 for t in clean_titles)
-    assert sum(t == r["title"] for t, r in zip(clean_titles, rows)) > len(rows) / 2   # good titles are left alone
+    assert sum(t == r["title"] for t, r in zip(clean_titles, rows)) > len(rows) / 2  # good titles are left alone
 
-    metas = [normalize_metadata(extract_metadata(MetadataInput(
-        title=r["title"], description=" ".join(r["description"]), store=r.get("store") or "",
-        details=r.get("details")))) for r in rows]
-    assert sum(m.brand is not None for m in metas) / len(metas) > 0.95       # brands come from details.Brand
+    metas = [
+        normalize_metadata(
+            extract_metadata(
+                MetadataInput(
+                    title=r["title"],
+                    description=" ".join(r["description"]),
+                    store=r.get("store") or "",
+                    details=r.get("details"),
+                )
+            )
+        )
+        for r in rows
+    ]
+    assert sum(m.brand is not None for m in metas) / len(metas) > 0.95  # brands come from details.Brand
     assert all(m.product_type is not None for m in metas)

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 import pytest
 import torch
 
-from python_jobs.semantic_ids.rqvae import RQVAE, RQVAEConfig, ResidualQuantizer, nearest_code, rotate_to
+from python_jobs.semantic_ids.collisions import resolve_collisions
 from python_jobs.semantic_ids.quality import code_metrics, collision_histogram, format_semantic_id, perplexity
+from python_jobs.semantic_ids.rqvae import RQVAE, ResidualQuantizer, RQVAEConfig, nearest_code, rotate_to
+from python_jobs.semantic_ids.settings import SemanticIdSettings
+
+
+def config(**changes) -> RQVAEConfig:
+    """The RQ-VAE config of the dbt_project.yml vars (384-d input), with some fields changed."""
+    return dataclasses.replace(SemanticIdSettings.load().quantizer_spec(384).model, **changes)
 
 
 def test_usage_and_perplexity_on_a_known_example():
@@ -38,7 +46,8 @@ def test_perplexity_of_a_skewed_distribution_and_collisions():
 def test_semantic_id_string_format():
     assert format_semantic_id([12, 44, 88, 0]) == "<|sid_start|><|sid_12|><|sid_300|><|sid_600|><|sid_768|><|sid_end|>"
     assert format_semantic_id([255, 255, 255, 255]) == (
-        "<|sid_start|><|sid_255|><|sid_511|><|sid_767|><|sid_1023|><|sid_end|>")
+        "<|sid_start|><|sid_255|><|sid_511|><|sid_767|><|sid_1023|><|sid_end|>"
+    )
     with pytest.raises(ValueError):
         format_semantic_id([0, 256, 0, 0])
 
@@ -103,13 +112,13 @@ def test_reseed_moves_only_dead_codes_onto_candidates():
 def test_recon_scaling_sum_is_dims_times_mean():
     x = torch.randn(5, 12)
     x_hat = x + 0.1
-    summed = RQVAE(RQVAEConfig(input_dim=12, hidden_dims=(8,), latent_dim=4, codebook_size=4, recon_loss="sum"))
-    mean = RQVAE(RQVAEConfig(input_dim=12, hidden_dims=(8,), latent_dim=4, codebook_size=4, recon_loss="mean"))
+    summed = RQVAE(config(input_dim=12, hidden_dims=(8,), latent_dim=4, codebook_size=4, recon_loss="sum"))
+    mean = RQVAE(config(input_dim=12, hidden_dims=(8,), latent_dim=4, codebook_size=4, recon_loss="mean"))
     assert summed.recon(x_hat, x).item() == pytest.approx(12 * mean.recon(x_hat, x).item(), rel=1e-5)
 
 
 def test_architecture_and_weight_decay_groups():
-    model = RQVAE(RQVAEConfig())
+    model = RQVAE(config())
     widths = [m.out_features for m in model.encoder if isinstance(m, torch.nn.Linear)]
     assert widths == [512, 256, 128, 32]
     assert [m.out_features for m in model.decoder if isinstance(m, torch.nn.Linear)] == [128, 256, 512, 384]
@@ -125,7 +134,7 @@ def test_architecture_and_weight_decay_groups():
 
 def test_standardize_uses_training_stats():
     x = torch.randn(50, 6) * 3 + 1
-    model = RQVAE(RQVAEConfig(input_dim=6, hidden_dims=(4,), latent_dim=2, codebook_size=4, standardize=True))
+    model = RQVAE(config(input_dim=6, hidden_dims=(4,), latent_dim=2, codebook_size=4, standardize=True))
     model.set_input_stats(x)
     xs = model.prepare(x)
     assert torch.allclose(xs.mean(0), torch.zeros(6), atol=1e-5)
@@ -134,14 +143,12 @@ def test_standardize_uses_training_stats():
 
 def test_invalid_config_is_rejected():
     with pytest.raises(ValueError):
-        RQVAEConfig(gradient="gumbel")
+        config(gradient="gumbel")
     with pytest.raises(ValueError):
-        RQVAEConfig(recon_loss="max")
+        config(recon_loss="max")
 
 
 def test_resolve_collisions_moves_only_colliding_items_to_their_nearest_free_code():
-    from python_jobs.semantic_ids.quality import resolve_collisions
-
     codes = np.array([[0, 0, 1], [0, 0, 1], [0, 0, 1], [0, 0, 2], [5, 5, 1]])
     k = 4
     d = np.full((5, k), 9.0)
@@ -159,8 +166,6 @@ def test_resolve_collisions_moves_only_colliding_items_to_their_nearest_free_cod
 
 
 def test_resolve_collisions_keeps_leftovers_when_a_prefix_is_full():
-    from python_jobs.semantic_ids.quality import resolve_collisions
-
     codes = np.array([[0, 0], [0, 0], [0, 0]])
     d = np.array([[0.0, 1.0], [0.5, 2.0], [0.7, 0.1]])
     out = resolve_collisions(codes, d)

@@ -13,16 +13,46 @@ from python_jobs.cli import cli
 def test_help_documents_every_flag() -> None:
     result = CliRunner().invoke(cli, ["sample", "--help"])
     assert result.exit_code == 0
-    for flag in ("--category", "--preset", "--seed", "--raw-dir", "--items", "--users", "--interactions",
-                 "--bad-lines", "--workers", "--compresslevel", "--progress"):
+    for flag in (
+        "--category",
+        "--preset",
+        "--seed",
+        "--raw-dir",
+        "--items",
+        "--users",
+        "--interactions",
+        "--bad-lines",
+        "--workers",
+        "--compresslevel",
+        "--progress",
+    ):
         assert flag in result.output, flag
     assert "malformed JSON" in result.output and "invalid UTF-8" in result.output
 
 
 def test_overrides_write_the_requested_counts(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["sample", "--category", "tiny_cat", "--raw-dir", str(tmp_path),
-                                      "--items", "300", "--users", "100", "--interactions", "700",
-                                      "--bad-lines", "2", "--seed", "7", "--workers", "1"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "sample",
+            "--category",
+            "tiny_cat",
+            "--raw-dir",
+            str(tmp_path),
+            "--items",
+            "300",
+            "--users",
+            "100",
+            "--interactions",
+            "700",
+            "--bad-lines",
+            "2",
+            "--seed",
+            "7",
+            "--workers",
+            "1",
+        ],
+    )
     assert result.exit_code == 0, result.output
     d = tmp_path / "tiny_cat"
     with gzip.open(d / "meta_tiny_cat.jsonl.gz", "rb") as f:

@@ -7,8 +7,14 @@ import re
 import pytest
 
 from python_jobs.data.sample import Report, SampleConfig, generate
-from python_jobs.data.sample.verify import (CSV_COLUMNS, META_FIELDS, classify_csv_row, classify_meta_line, csv_rows,
-                                       meta_lines)
+from python_jobs.data.sample.verify import (
+    CSV_COLUMNS,
+    META_FIELDS,
+    classify_csv_row,
+    classify_meta_line,
+    csv_rows,
+    meta_lines,
+)
 
 T_LO, T_HI = 1_420_070_400_000, 1_628_643_414_042  # 2015-01-01 .. the benchmark's train cut-off (2021-08-11)
 

@@ -51,7 +51,7 @@ def test_franchise_installments_come_in_order(world) -> None:
     cat, inter = world
     ordered = reversed_ = 0
     for u in range(len(inter.user_ids)):
-        items = inter.item[inter.offsets[u]:inter.offsets[u + 1]]
+        items = inter.item[inter.offsets[u] : inter.offsets[u + 1]]
         fr = cat.franchise[items]
         games = (cat.kind[items] == V.GAME) & (fr >= 0)
         for f in np.unique(fr[games]):
@@ -93,5 +93,7 @@ def test_same_installment_reads_alike_across_platforms(world) -> None:
         base = game_base(cat, group[0])
         for it in group:
             record = make_record(cat, it, r, 1.0)
-            assert base.lower() in record["title"].lower().replace("&amp;", "&").replace("&#39;", "'") or \
-                base.split(":")[0].lower() in record["title"].lower()
+            assert (
+                base.lower() in record["title"].lower().replace("&amp;", "&").replace("&#39;", "'")
+                or base.split(":")[0].lower() in record["title"].lower()
+            )

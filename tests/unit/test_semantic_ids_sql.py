@@ -20,19 +20,31 @@ import yaml
 from python_jobs.semantic_ids.quality import code_metrics, collision_histogram, format_semantic_id
 
 REPO = Path(__file__).resolve().parents[2]
-MODELS = REPO / "models" / "semantic_ids"
+MODELS = REPO / "models" / "03_semantic_ids"
 VARS = yaml.safe_load((REPO / "dbt_project.yml").read_text())["vars"]
 
 
 def render(sql: str, **var_overrides) -> str:
     values = {**VARS, **var_overrides}
     env = jinja2.Environment(undefined=jinja2.StrictUndefined)
-    return env.from_string(sql).render(ref=lambda name: name, var=lambda name, default=None: values.get(name, default))
+    return env.from_string(sql).render(
+        ref=lambda name: name,
+        var=lambda name, default=None: values.get(name, default),
+        sql_string=lambda text: "'" + str(text).replace("'", "''") + "'",
+    )
 
 
 def build(con: duckdb.DuckDBPyConnection, model: str, **var_overrides) -> None:
-    sql = render((MODELS / f"{model}.sql").read_text(), **var_overrides)
-    con.execute(f"create or replace table {model} as {sql}")
+    """Build one stage-3 model (and first its parent int_user_split, which the tests never set up by hand)."""
+    if model in ("semantic_ids", "sequences_sid"):
+        build(con, "int_user_split", **var_overrides)
+    (path,) = MODELS.glob(f"*/{model}.sql")
+    con.execute(f"create or replace table {model} as {render(path.read_text(), **var_overrides)}")
+
+
+def is_val_user(user_id: str, salt: str = VARS["sid_split_salt"]) -> bool:
+    """The split rule, from Python's own md5."""
+    return int(hashlib.md5((user_id + salt).encode()).hexdigest()[:8], 16) % 10000 < VARS["sid_val_share"] * 10000
 
 
 def macros(**var_overrides):
@@ -46,14 +58,20 @@ def macros(**var_overrides):
 
 
 def setup(con, codes: dict[str, tuple[int, int, int]], sequences: dict[str, list[str]]) -> None:
-    con.execute("create table int_item_codes (parent_asin varchar, sid_0 integer, sid_1 integer, sid_2 integer, "
-                "quantizer varchar, model_id varchar)")
-    con.executemany("insert into int_item_codes values (?, ?, ?, ?, 'rqvae', 'rqvae-test')",
-                    [(a, *c) for a, c in codes.items()])
-    con.execute("create table sequences_enriched (user_id varchar, sequence varchar[], sequence_length integer, "
-                "last_timestamp bigint)")
-    con.executemany("insert into sequences_enriched values (?, ?, ?, 0)",
-                    [(u, s, len(s)) for u, s in sequences.items()])
+    con.execute(
+        "create table int_item_codes (parent_asin varchar, sid_0 integer, sid_1 integer, sid_2 integer, "
+        "quantizer varchar, model_id varchar)"
+    )
+    con.executemany(
+        "insert into int_item_codes values (?, ?, ?, ?, 'rqvae', 'rqvae-test')", [(a, *c) for a, c in codes.items()]
+    )
+    con.execute(
+        "create table sequences_enriched (user_id varchar, sequence varchar[], sequence_length integer, "
+        "last_timestamp bigint)"
+    )
+    con.executemany(
+        "insert into sequences_enriched values (?, ?, ?, 0)", [(u, s, len(s)) for u, s in sequences.items()]
+    )
 
 
 @pytest.fixture
@@ -68,8 +86,12 @@ def test_collision_index_by_popularity_then_asin_and_exact_format(con):
     # popularity: B 2, C 2, A 1, D 0 (absent), E 1; B and C tie -> parent_asin order
     setup(con, codes, {"u1": ["A", "B", "C"], "u2": ["C", "B", "E"]})
     build(con, "semantic_ids")
-    rows = {r[0]: r[1:] for r in con.execute(
-        "select parent_asin, sid_3, semantic_id, collision_group_size, popularity from semantic_ids").fetchall()}
+    rows = {
+        r[0]: r[1:]
+        for r in con.execute(
+            "select parent_asin, sid_3, semantic_id, collision_group_size, popularity from semantic_ids"
+        ).fetchall()
+    }
     assert {a: r[0] for a, r in rows.items()} == {"B": 0, "C": 1, "A": 2, "D": 0, "E": 0}
     assert rows["C"][1] == "<|sid_start|><|sid_1|><|sid_258|><|sid_515|><|sid_769|><|sid_end|>"
     assert rows["A"][2] == 3 and rows["D"][2] == 1 and rows["A"][3] == 1 and rows["D"][3] == 0
@@ -77,6 +99,18 @@ def test_collision_index_by_popularity_then_asin_and_exact_format(con):
         assert rows[asin][1] == format_semantic_id([c0, c1, c2, rows[asin][0]])
     order = [r[0] for r in con.execute("select parent_asin from semantic_ids").fetchall()]
     assert order == sorted(order)
+
+
+def test_collision_index_counts_popularity_over_train_users_only(con):
+    """A validation user's sequence must not change any ID: the IDs would otherwise depend on evaluation data."""
+    val_user = next(f"V{i}" for i in range(1000) if is_val_user(f"V{i}"))
+    train_users = [u for u in (f"T{i}" for i in range(1000)) if not is_val_user(u)][:2]
+    codes = {"A": (1, 2, 3), "B": (1, 2, 3)}
+    setup(con, codes, {train_users[0]: ["A", "B"], train_users[1]: ["B", "B"], val_user: ["A", "A", "A", "A"]})
+    build(con, "semantic_ids")
+    rows = dict(con.execute("select parent_asin, sid_3 from semantic_ids").fetchall())
+    assert rows == {"B": 0, "A": 1}  # B: 3 train occurrences beats A: 1 (+4 from the val user, ignored)
+    assert con.execute("select popularity from semantic_ids where parent_asin = 'A'").fetchall() == [(1,)]
 
 
 def test_group_larger_than_the_codebook_stops_the_build(con):
@@ -91,15 +125,20 @@ def test_sequences_keep_order_and_unmapped_items_stay_visible(con):
     build(con, "semantic_ids")
     build(con, "sequences_sid")
     ids = dict(con.execute("select parent_asin, semantic_id from semantic_ids").fetchall())
-    seqs = {r[0]: r[1:] for r in con.execute(
-        "select user_id, sequence, semantic_id_sequence, semantic_id_sequence_length, n_mapped from sequences_sid").fetchall()}
+    seqs = {
+        r[0]: r[1:]
+        for r in con.execute(
+            "select user_id, sequence, semantic_id_sequence, semantic_id_sequence_length, n_mapped from sequences_sid"
+        ).fetchall()
+    }
     seq, sids, length, mapped = seqs["u1"]
     assert sids == [ids[a] for a in seq] and length == 4 and mapped == 4
     seq, sids, length, mapped = seqs["u2"]
     assert sids == [ids["B"], None, ids["C"]] and length == 3 and mapped == 2  # never dropped
     build(con, "sid_sequence_coverage")
-    cov = con.execute("select item_coverage, n_sequences_fully_mapped, n_distinct_items_without_id "
-                      "from sid_sequence_coverage").fetchone()
+    cov = con.execute(
+        "select item_coverage, n_sequences_fully_mapped, n_distinct_items_without_id from sid_sequence_coverage"
+    ).fetchone()
     assert cov == (pytest.approx(6 / 7), 1, 1)
 
 
@@ -114,6 +153,7 @@ def test_user_split_is_a_stable_md5_bucket(con):
     got = dict(con.execute("select user_id, split_bucket from sequences_sid").fetchall())
     for u in users[:200]:
         assert got[u] == int(hashlib.md5((u + salt).encode()).hexdigest()[:8], 16) % 10000
+    assert {u for u in users if is_val_user(u)} == {u for u in users if got[u] < 1000}
     train = {r[0] for r in con.execute("select user_id from sequences_train").fetchall()}
     val = {r[0] for r in con.execute("select user_id from sequences_val").fetchall()}
     assert not train & val and train | val == set(users)
@@ -122,9 +162,16 @@ def test_user_split_is_a_stable_md5_bucket(con):
     build(con, "sequences_sid", sid_split_salt="another-salt")
     val2 = {r[0] for r in con.execute("select user_id from sequences_sid where split = 'val'").fetchall()}
     assert val2 != val
-    assert con.execute("select column_names from (select list(column_name) as column_names from "
-                       "(describe sequences_val))").fetchone()[0] == [
-        "user_id", "sequence", "sequence_length", "last_timestamp", "semantic_id_sequence", "semantic_id_sequence_length"]
+    assert con.execute(
+        "select column_names from (select list(column_name) as column_names from (describe sequences_val))"
+    ).fetchone()[0] == [
+        "user_id",
+        "sequence",
+        "sequence_length",
+        "last_timestamp",
+        "semantic_id_sequence",
+        "semantic_id_sequence_length",
+    ]
 
 
 def test_quality_tables_agree_with_the_python_metrics(con):
@@ -133,23 +180,32 @@ def test_quality_tables_agree_with_the_python_metrics(con):
     asins = [f"I{i:04d}" for i in range(len(codes))]
     setup(con, {a: tuple(int(v) for v in c) for a, c in zip(asins, codes)}, {"u": asins[:10]})
     build(con, "semantic_ids")
-    for model in ("sid_level_usage", "sid_items_per_code", "sid_uniqueness", "sid_collision_groups",
-                  "sid_fourth_code_distribution"):
+    for model in (
+        "sid_level_usage",
+        "sid_items_per_code",
+        "sid_uniqueness",
+        "sid_collision_groups",
+        "sid_fourth_code_distribution",
+    ):
         build(con, model)
     m = code_metrics(codes, 256)
-    usage = con.execute("select level, usage_share, perplexity, codes_used from sid_level_usage order by level").fetchall()
+    usage = con.execute(
+        "select level, usage_share, perplexity, codes_used from sid_level_usage order by level"
+    ).fetchall()
     for level in range(3):
         assert usage[level][1] == pytest.approx(m.usage[level])
         assert usage[level][2] == pytest.approx(m.perplexity[level])
-    uniq = con.execute("select n_items, unique_share_3code, max_group_size, unique_share_with_index "
-                       "from sid_uniqueness").fetchone()
+    uniq = con.execute(
+        "select n_items, unique_share_3code, max_group_size, unique_share_with_index from sid_uniqueness"
+    ).fetchone()
     assert uniq == (len(codes), pytest.approx(m.unique_share), m.max_group_size, 1.0)
     hist = dict(con.execute("select group_size, n_groups from sid_collision_groups").fetchall())
     assert hist == collision_histogram(codes)
     fourth = dict(con.execute("select sid_3, n_items from sid_fourth_code_distribution").fetchall())
     assert sum(fourth.values()) == len(codes) and fourth[0] == len(np.unique(codes, axis=0))
-    per_code = con.execute("select min_items, mean_items, max_items, codes_unused from sid_items_per_code "
-                           "where level = 0").fetchone()
+    per_code = con.execute(
+        "select min_items, mean_items, max_items, codes_unused from sid_items_per_code where level = 0"
+    ).fetchone()
     counts = np.bincount(codes[:, 0])
     counts = counts[counts > 0]
     assert per_code == (counts.min(), pytest.approx(counts.mean()), counts.max(), 256 - len(counts))
@@ -162,7 +218,8 @@ def test_ad_hoc_macros(con):
     assert con.execute(f"select {m.sid_code(sid, 1)}").fetchone()[0] == 44
     assert con.execute(f"select {m.sid_prefix(sid, 2)}").fetchone()[0] == "<|sid_start|><|sid_12|><|sid_300|>"
     assert con.execute(f"select {m.sid_prefix(sid, 4)}").fetchone()[0] == (
-        "<|sid_start|><|sid_12|><|sid_300|><|sid_600|><|sid_770|>")
+        "<|sid_start|><|sid_12|><|sid_300|><|sid_600|><|sid_770|>"
+    )
 
     setup(con, {"A": (1, 2, 3), "B": (1, 2, 3), "C": (1, 2, 9), "D": (1, 7, 7), "E": (4, 2, 3)}, {"u": ["B"]})
     build(con, "semantic_ids")

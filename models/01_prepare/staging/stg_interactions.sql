@@ -18,14 +18,22 @@ header_check as (
     where line_number = 1
 ),
 
+raw_fields as (
+    -- fields never contain commas; a writer may still quote a whole field ("" for an empty history)
+    select line_number, line, string_split(rtrim(line, E'\r'), ',') as raw_parts
+    from lines, header_check
+    where line_number > 1
+),
+
 fields as (
     select
         line_number,
         line,
-        -- fields never contain commas; a writer may still quote them ("" for an empty history)
-        list_transform(string_split(rtrim(line, E'\r'), ','), lambda f: trim(f, '"')) as parts
-    from lines, header_check
-    where line_number > 1
+        list_transform(raw_parts, lambda f: trim(f, '"')) as parts,
+        -- a quote anywhere but around a whole field (e.g. an opening quote never closed) makes the line unusable
+        list_bool_or(list_transform(raw_parts, lambda f: contains(f, '"') and not regexp_full_match(trim(f), '"[^"]*"')))
+            as bad_quotes
+    from raw_fields
 ),
 
 typed as (
@@ -39,7 +47,8 @@ typed as (
         parts[3] as rating_text,
         try_cast(parts[4] as bigint) as timestamp_ms,
         parts[4] as timestamp_text,
-        trim(parts[5]) as history
+        trim(parts[5]) as history,
+        bad_quotes
     from fields
 ),
 
@@ -49,6 +58,7 @@ checked as (
         case
             when trim(coalesce(line, ''), E' \r') = '' then 'empty_line'
             when n_fields <> 5 then 'wrong_field_count: expected 5, found ' || n_fields
+            when bad_quotes then 'malformed_quotes: a field opens or closes a quote it does not match'
             when user_id = '' then 'missing_field: user_id'
             when parent_asin = '' then 'missing_field: parent_asin'
             when rating is null and trim(rating_text) <> '' then 'wrong_type: rating'

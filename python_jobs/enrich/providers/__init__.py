@@ -12,7 +12,7 @@ def make_provider(config: EnrichConfig) -> Provider:
     if config.provider == "offline":
         return OfflineProvider()
     if config.provider == "gemini":
-        from python_jobs.enrich.providers.gemini import GeminiProvider   # imports google-genai lazily
+        from python_jobs.enrich.providers.gemini import GeminiProvider  # imports google-genai lazily
 
         return GeminiProvider(config)
     raise ValueError(f"provider {config.provider!r} is not resolved; call EnrichConfig.resolved() first")

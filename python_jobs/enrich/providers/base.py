@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Protocol
 
 from python_jobs.enrich.tasks import Task
 
@@ -12,9 +13,9 @@ from python_jobs.enrich.tasks import Task
 class Job:
     """One distinct input of a task (items with identical input text share a job)."""
 
-    key: str        # sha256 of `text`: the cache key
-    text: str       # the prepared model input (already truncated)
-    payload: Any    # the item's original payload (the offline rules read it)
+    key: str  # sha256 of `text`: the cache key
+    text: str  # the prepared model input (already truncated)
+    payload: Any  # the item's original payload (the offline rules read it)
 
 
 @dataclass(frozen=True)
@@ -28,12 +29,12 @@ class Outcome:
 
 @dataclass
 class ProviderStats:
-    requests: int = 0                  # HTTP generateContent requests (a batched request counts once)
+    requests: int = 0  # HTTP generateContent requests (a batched request counts once)
     retries: int = 0
-    errors: dict[str, int] = field(default_factory=dict)   # error kind -> count (429, 503, timeout, parse, ...)
+    errors: dict[str, int] = field(default_factory=dict)  # error kind -> count (429, 503, timeout, parse, ...)
     batch_jobs_submitted: int = 0
     batch_jobs_collected: int = 0
-    batch_pending: int = 0             # Batch API inputs still waiting in a submitted job
+    batch_pending: int = 0  # Batch API inputs still waiting in a submitted job
 
     def count_error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
@@ -43,9 +44,9 @@ OnDone = Callable[[Outcome], None]
 
 
 class Provider(Protocol):
-    name: str                 # "offline" | "gemini"
-    model: str                # recorded with every output row
-    cacheable: bool           # answers worth storing (offline answers are cheaper to recompute than to look up)
+    name: str  # "offline" | "gemini"
+    model: str  # recorded with every output row
+    cacheable: bool  # answers worth storing (offline answers are cheaper to recompute than to look up)
 
     def run(self, task: Task, jobs: Sequence[Job], on_done: OnDone) -> ProviderStats:
         """Answer every job, calling on_done once per job as soon as its final outcome is known."""

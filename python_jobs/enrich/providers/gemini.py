@@ -21,10 +21,10 @@ import asyncio
 import json
 import logging
 import random
-import re
 import time
+from collections.abc import Awaitable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Awaitable, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from python_jobs.enrich.config import EnrichConfig
 from python_jobs.enrich.providers.base import Job, OnDone, Outcome, ProviderStats
@@ -35,8 +35,15 @@ T = TypeVar("T")
 
 RETRY_CODES = frozenset({408, 429, 500, 502, 503, 504})
 FATAL_CODES = frozenset({401, 403, 404})
-TERMINAL_BATCH_STATES = frozenset({"JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED",
-                                   "JOB_STATE_EXPIRED", "JOB_STATE_PARTIALLY_SUCCEEDED"})
+TERMINAL_BATCH_STATES = frozenset(
+    {
+        "JOB_STATE_SUCCEEDED",
+        "JOB_STATE_FAILED",
+        "JOB_STATE_CANCELLED",
+        "JOB_STATE_EXPIRED",
+        "JOB_STATE_PARTIALLY_SUCCEEDED",
+    }
+)
 
 
 def _state(job: Any) -> str:
@@ -97,7 +104,7 @@ def classify(exc: BaseException) -> tuple[str, str]:
     if module.startswith(("httpx", "httpcore", "aiohttp")) or isinstance(exc, (ConnectionError, OSError)):
         return "retry", "connection"
     if isinstance(exc, json.JSONDecodeError) or name == "ValidationError" or module.startswith("google.genai"):
-        return "retry", "bad_response"   # an unreadable response body
+        return "retry", "bad_response"  # an unreadable response body
     return "raise", name
 
 
@@ -127,18 +134,24 @@ class GeminiProvider:
         from google import genai
         from google.genai import types
 
-        http = types.HttpOptions(base_url=self.config.base_url, api_version=self.config.api_version,
-                                 timeout=int(self.config.timeout_s * 1000))
+        http = types.HttpOptions(
+            base_url=self.config.base_url,
+            api_version=self.config.api_version,
+            timeout=int(self.config.timeout_s * 1000),
+        )
         return genai.Client(api_key=self.config.api_key, http_options=http)
 
     def generation_config(self, task: Task, n_items: int = 1) -> Any:
         from google.genai import types
 
-        kwargs: dict[str, Any] = {"temperature": self.config.temperature,
-                                  "max_output_tokens": task.max_output_tokens * max(1, n_items)}
+        kwargs: dict[str, Any] = {
+            "temperature": self.config.temperature,
+            "max_output_tokens": task.max_output_tokens * max(1, n_items),
+        }
         if task.json_output:
-            kwargs.update(response_mime_type="application/json",
-                          response_schema=types.Schema.model_validate(response_schema()))
+            kwargs.update(
+                response_mime_type="application/json", response_schema=types.Schema.model_validate(response_schema())
+            )
         return types.GenerateContentConfig(**kwargs)
 
     # ---- online mode -----------------------------------------------------------------------------------------
@@ -150,20 +163,20 @@ class GeminiProvider:
 
     def _groups(self, task: Task, jobs: list[Job]) -> list[list[Job]]:
         size = self.config.batch_size(task.name) if task.batchable else 1
-        return [jobs[i: i + size] for i in range(0, len(jobs), size)]
+        return [jobs[i : i + size] for i in range(0, len(jobs), size)]
 
     async def _run(self, task: Task, jobs: list[Job], on_done: OnDone, stats: ProviderStats) -> None:
         from aiolimiter import AsyncLimiter
 
         rpm = self.config.requests_per_minute
-        period = max(1.0, 60.0 / rpm)          # a 1 s window: bursts of at most rpm/60, not a minute's worth
+        period = max(1.0, 60.0 / rpm)  # a 1 s window: bursts of at most rpm/60, not a minute's worth
         limiter = AsyncLimiter(max_rate=rpm * period / 60.0, time_period=period)
         client = self.make_client()
         groups = iter(self._groups(task, jobs))
         self._fatal = None
 
         async def worker() -> None:
-            for group in groups:   # a shared iterator: each group goes to exactly one worker
+            for group in groups:  # a shared iterator: each group goes to exactly one worker
                 if self._fatal is not None:
                     return
                 await self._answer_group(client, limiter, task, group, stats, on_done)
@@ -182,8 +195,17 @@ class GeminiProvider:
             await asyncio.sleep(wait)
         await limiter.acquire()
 
-    async def _answer_group(self, client: Any, limiter: Any, task: Task, group: list[Job], stats: ProviderStats,
-                            on_done: OnDone, attempt: int = 0, last_error: str = "no attempt made") -> None:
+    async def _answer_group(
+        self,
+        client: Any,
+        limiter: Any,
+        task: Task,
+        group: list[Job],
+        stats: ProviderStats,
+        on_done: OnDone,
+        attempt: int = 0,
+        last_error: str = "no attempt made",
+    ) -> None:
         """Answer a group (one job, or several in one request) until done or out of attempts.
 
         Each outcome goes to on_done the moment it is known (the runner stores it): the good answers of a
@@ -199,14 +221,15 @@ class GeminiProvider:
             attempt += 1
             if attempt > 1:
                 stats.retries += 1
-            alone: list[tuple[Job, str]] = []   # jobs to retry one per request, with their error
+            alone: list[tuple[Job, str]] = []  # jobs to retry one per request, with their error
             try:
                 await self._pace(limiter)
                 stats.requests += 1
                 batched = len(pending) > 1
                 prompt = task.batch_prompt([j.text for j in pending]) if batched else task.prompt(pending[0].text)
                 response = await client.aio.models.generate_content(
-                    model=self.model, contents=prompt, config=self.generation_config(task, len(pending)))
+                    model=self.model, contents=prompt, config=self.generation_config(task, len(pending))
+                )
                 text = response.text
                 if not text:
                     reason = getattr((response.candidates or [None])[0], "finish_reason", None)
@@ -245,7 +268,7 @@ class GeminiProvider:
                         loop = asyncio.get_running_loop()
                         self._pause_until = max(self._pause_until, loop.time() + delay)
                     await asyncio.sleep(delay)
-            for job, error in alone:   # in this worker, one after another: the concurrency bound holds
+            for job, error in alone:  # in this worker, one after another: the concurrency bound holds
                 await self._answer_group(client, limiter, task, [job], stats, on_done, attempt, error)
         if self._fatal is not None:
             return  # what is pending is not recorded as failed: the run stops and it is simply not answered yet
@@ -253,8 +276,9 @@ class GeminiProvider:
             on_done(Outcome(job.key, False, None, attempts=attempt, error=last_error))
 
     # ---- Batch API mode --------------------------------------------------------------------------------------
-    def run_batch_api(self, task: Task, jobs: Sequence[Job], on_done: OnDone, cache: Any,
-                      wait: bool = True) -> ProviderStats:
+    def run_batch_api(
+        self, task: Task, jobs: Sequence[Job], on_done: OnDone, cache: Any, wait: bool = True
+    ) -> ProviderStats:
         """Submit the jobs as Gemini Batch API jobs (recorded in the cache), poll, collect the answers.
 
         Jobs already inside a recorded, uncollected batch are not submitted again; with wait=False this only
@@ -270,11 +294,14 @@ class GeminiProvider:
         to_submit = [j for j in jobs if j.key not in in_flight]
         config = self.generation_config(task)
         for i in range(0, len(to_submit), self.config.batch_max_requests):
-            chunk = to_submit[i: i + self.config.batch_max_requests]
-            requests = [types.InlinedRequest(contents=task.prompt(j.text), config=config, metadata={"key": j.key})
-                        for j in chunk]
-            job = client.batches.create(model=model, src=requests,
-                                        config={"display_name": f"semantic-ids-{task.name}-{int(time.time())}"})
+            chunk = to_submit[i : i + self.config.batch_max_requests]
+            requests = [
+                types.InlinedRequest(contents=task.prompt(j.text), config=config, metadata={"key": j.key})
+                for j in chunk
+            ]
+            job = client.batches.create(
+                model=model, src=requests, config={"display_name": f"semantic-ids-{task.name}-{int(time.time())}"}
+            )
             cache.add_batch_job(job.name, task.name, version, model, _state(job), [j.key for j in chunk])
             open_jobs.append((job.name, [j.key for j in chunk]))
             stats.batch_jobs_submitted += 1
@@ -292,7 +319,7 @@ class GeminiProvider:
                     self._collect(task, job, hashes, by_key, on_done, stats)
                     cache.update_batch_job(name, "collected")
                     stats.batch_jobs_collected += 1
-                else:   # its inputs are no longer in flight: the next run submits them again
+                else:  # its inputs are no longer in flight: the next run submits them again
                     cache.update_batch_job(name, state, self.config.redact(str(getattr(job, "error", None))))
                     log.warning("batch job %s ended in %s", name, state)
             if pending and not wait:
@@ -303,8 +330,9 @@ class GeminiProvider:
         client.close()
         return stats
 
-    def _collect(self, task: Task, job: Any, hashes: list[str], by_key: dict[str, Job], on_done: OnDone,
-                 stats: ProviderStats) -> None:
+    def _collect(
+        self, task: Task, job: Any, hashes: list[str], by_key: dict[str, Job], on_done: OnDone, stats: ProviderStats
+    ) -> None:
         responses = list(getattr(getattr(job, "dest", None), "inlined_responses", None) or [])
         seen: set[str] = set()
         for pos, item in enumerate(responses):

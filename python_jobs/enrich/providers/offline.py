@@ -10,17 +10,18 @@ import logging
 import multiprocessing
 import os
 import threading
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Sequence
+from typing import Any
 
 from python_jobs.enrich.providers.base import Job, OnDone, Outcome, ProviderStats
 from python_jobs.enrich.tasks import Task
 
 log = logging.getLogger(__name__)
 
-OFFLINE_MODEL = "rules-v1"   # bump when a rule change should be visible in the outputs
-PARALLEL_MIN_JOBS = 4000     # below this, process start-up costs more than it saves
+OFFLINE_MODEL = "rules-v1"  # bump when a rule change should be visible in the outputs
+PARALLEL_MIN_JOBS = 4000  # below this, process start-up costs more than it saves
 CHUNK = 500
 
 
@@ -46,14 +47,14 @@ class OfflineProvider:
                 for job, value in zip(jobs, self._parallel(task, jobs)):
                     on_done(Outcome(job.key, True, value, attempts=1))
                 return stats
-            except BrokenProcessPool as exc:   # e.g. a __main__ that spawn cannot import: do it here instead
+            except BrokenProcessPool as exc:  # e.g. a __main__ that spawn cannot import: do it here instead
                 log.warning("offline workers failed (%s); continuing in this process", exc)
         for job in jobs:
             on_done(Outcome(job.key, True, task.offline(job.payload), attempts=1))
         return stats
 
     def _parallel(self, task: Task, jobs: Sequence[Job]) -> list[Any]:
-        chunks = [jobs[i: i + CHUNK] for i in range(0, len(jobs), CHUNK)]
+        chunks = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)]
         # fork is cheapest, but forking a threaded process (dbt runs models in threads) can deadlock: spawn then
         others = [t for t in threading.enumerate() if t is not threading.main_thread() and t.name != "tqdm_monitor"]
         method = "spawn" if others or threading.current_thread() is not threading.main_thread() else "fork"

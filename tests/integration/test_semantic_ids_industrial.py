@@ -12,8 +12,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from python_jobs.semantic_ids.embed import EmbedConfig, embed_items
-from python_jobs.semantic_ids.quantize import EmbeddingSet, Registry, build_spec
+from python_jobs.semantic_ids.embed import embed_items
+from python_jobs.semantic_ids.embeddings import EmbeddingSet
+from python_jobs.semantic_ids.registry import QuantizerRegistry
+from python_jobs.semantic_ids.settings import SemanticIdSettings
 
 INDUSTRIAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "Industrial"
 META = INDUSTRIAL / "meta_Industrial.jsonl.gz"
@@ -35,14 +37,17 @@ def industrial_items():
 @pytest.fixture(scope="module")
 def embeddings(request) -> EmbeddingSet:
     cache = request.config.cache.mkdir("sid_industrial_embeddings")
-    result = embed_items(industrial_items(), EmbedConfig(device="cpu"), cache, progress=False)
+    config = SemanticIdSettings.load({"embedding_device": "cpu"}).embed_config()
+    result = embed_items(industrial_items(), config, cache, progress=False)
     return EmbeddingSet.from_arrow(result.table)
 
 
 @pytest.fixture(scope="module")
 def rqvae(embeddings, tmp_path_factory):
-    return Registry(tmp_path_factory.mktemp("registry")).get_or_train(
-        embeddings, build_spec("rqvae", embeddings.dim), device="cpu", progress=False)
+    spec = SemanticIdSettings.load({"quantizer": "rqvae"}).quantizer_spec(embeddings.dim)
+    return QuantizerRegistry(tmp_path_factory.mktemp("registry")).get_or_train(
+        embeddings, spec, device="cpu", progress=False
+    )
 
 
 def test_industrial_ids_are_mostly_unique_and_use_the_codebooks(embeddings, rqvae):
@@ -58,5 +63,6 @@ def test_industrial_ids_are_mostly_unique_and_use_the_codebooks(embeddings, rqva
 
 
 def test_rqvae_collides_less_than_rq_kmeans_on_industrial(embeddings, rqvae, tmp_path):
-    km = Registry(tmp_path).get_or_train(embeddings, build_spec("rqkmeans", embeddings.dim), progress=False)
+    spec = SemanticIdSettings.load({"quantizer": "rqkmeans"}).quantizer_spec(embeddings.dim)
+    km = QuantizerRegistry(tmp_path).get_or_train(embeddings, spec, progress=False)
     assert rqvae.summary["raw_final"]["unique_share"] > km.summary["raw_final"]["unique_share"]

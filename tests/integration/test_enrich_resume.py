@@ -21,7 +21,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests.fakes lives beside the tests
 
-from python_jobs.enrich.config import EnrichConfig, read_api_key  # noqa: E402
+from python_jobs.enrich.config import read_api_key  # noqa: E402
+from python_jobs.enrich.settings import EnrichSettings  # noqa: E402
 from tests.fakes.gemini_server import FakeGemini  # noqa: E402
 
 KEY = "sk-test-RESUME-7d1e0b52c9"
@@ -31,18 +32,42 @@ N = 200
 def write_items(data_dir: Path, n: int = N) -> None:
     out = data_dir / "output" / "resume"
     out.mkdir(parents=True)
-    pq.write_table(pa.table({
-        "parent_asin": [f"B{i:05d}" for i in range(n)],
-        "title": [f"GAME {i} - PS4 EDITION!!!" for i in range(n)],
-        "description_text": [f"Description of item {i}: an online action game &amp; more." for i in range(n)],
-        "features_text": [""] * n, "main_category": ["Video Games"] * n, "categories_text": [""] * n,
-        "store": ["Sony"] * n, "details": ["{}"] * n,
-    }), out / "items.parquet")
+    pq.write_table(
+        pa.table(
+            {
+                "parent_asin": [f"B{i:05d}" for i in range(n)],
+                "title": [f"GAME {i} - PS4 EDITION!!!" for i in range(n)],
+                "description_text": [f"Description of item {i}: an online action game &amp; more." for i in range(n)],
+                "features_text": [""] * n,
+                "main_category": ["Video Games"] * n,
+                "categories_text": [""] * n,
+                "store": ["Sony"] * n,
+                "details": ["{}"] * n,
+            }
+        ),
+        out / "items.parquet",
+    )
 
 
 def enrich_cmd(data_dir: Path, base_url: str, *extra: str, concurrency: int = 16) -> list[str]:
-    return [sys.executable, "-m", "python_jobs", "enrich", "--category", "resume", "--data-dir", str(data_dir),
-            "--provider", "gemini", "--base-url", base_url, "--concurrency", str(concurrency), "--no-progress", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "python_jobs",
+        "enrich",
+        "--category",
+        "resume",
+        "--data-dir",
+        str(data_dir),
+        "--provider",
+        "gemini",
+        "--base-url",
+        base_url,
+        "--concurrency",
+        str(concurrency),
+        "--no-progress",
+        *extra,
+    ]
 
 
 def ok_answers(cache: Path) -> dict[str, str]:
@@ -51,7 +76,7 @@ def ok_answers(cache: Path) -> dict[str, str]:
     con = sqlite3.connect(f"file:{cache}?mode=ro", uri=True, timeout=5)
     try:
         return dict(con.execute("select input_hash, answer from answers where status = 'ok'").fetchall())
-    except sqlite3.OperationalError:   # the table is not created yet
+    except sqlite3.OperationalError:  # the table is not created yet
         return {}
     finally:
         con.close()
@@ -66,9 +91,13 @@ def test_sigkill_loses_nothing_and_the_rerun_calls_only_for_the_rest(tmp_path):
     logs = []
     with FakeGemini(latency_s=0.05) as fake:
         # one description per request here (a slow, steady run to kill); the re-run batches (4, the default)
-        proc = subprocess.Popen(enrich_cmd(data, fake.base_url, "--task", "descriptions", "--description-batch-size", "1",
-                                           concurrency=4), env=env, cwd=tmp_path,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            enrich_cmd(data, fake.base_url, "--task", "descriptions", "--description-batch-size", "1", concurrency=4),
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         while len(ok_answers(cache)) < 40:
             assert proc.poll() is None, proc.stdout.read().decode()
@@ -82,24 +111,36 @@ def test_sigkill_loses_nothing_and_the_rerun_calls_only_for_the_rest(tmp_path):
         requests_first_run = fake.calls["generate"]
 
         fake.reset_counts()
-        rerun = subprocess.run(enrich_cmd(data, fake.base_url, "--task", "descriptions"), env=env, cwd=tmp_path,
-                               capture_output=True, text=True, timeout=120)
+        rerun = subprocess.run(
+            enrich_cmd(data, fake.base_url, "--task", "descriptions"),
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert rerun.returncode == 0, rerun.stderr
         logs.append(rerun.stdout + rerun.stderr)
-        assert fake.calls["generate"] == math.ceil((N - len(before)) / 4)   # only what was missing, 4 per request
+        assert fake.calls["generate"] == math.ceil((N - len(before)) / 4)  # only what was missing, 4 per request
         after = ok_answers(cache)
-        assert len(after) == N and all(after[k] == v for k, v in before.items())   # nothing lost or changed
+        assert len(after) == N and all(after[k] == v for k, v in before.items())  # nothing lost or changed
         con = sqlite3.connect(cache)
         assert con.execute("select count(*), count(distinct input_hash) from answers").fetchone() == (N, N)
         con.close()
         assert requests_first_run >= len(before)
 
         fake.reset_counts()
-        again = subprocess.run(enrich_cmd(data, fake.base_url, "--task", "all", "--title-batch-size", "10"), env=env,
-                               cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        again = subprocess.run(
+            enrich_cmd(data, fake.base_url, "--task", "all", "--title-batch-size", "10"),
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert again.returncode == 0, again.stderr
         logs.append(again.stdout + again.stderr)
-        assert fake.calls["generate"] == N // 10 + N             # titles in batches of 10, metadata one each
+        assert fake.calls["generate"] == N // 10 + N  # titles in batches of 10, metadata one each
         assert fake.api_keys == {KEY}
 
     # the key went to the server and nowhere else
@@ -117,10 +158,10 @@ def test_api_key_from_dotenv_and_auto_provider(tmp_path, monkeypatch):
     (tmp_path / ".env").write_text(f"GEMINI_API_KEY={KEY}\n")
     assert read_api_key(env={}, dotenv_path=tmp_path / ".env") == KEY
     monkeypatch.chdir(tmp_path)
-    config = EnrichConfig(provider="auto").resolved()
+    config = EnrichSettings.load().config(provider="auto").resolved()
     assert config.provider == "gemini" and config.api_key == KEY
     assert KEY not in repr(config)
     (tmp_path / ".env").write_text("OTHER=1\n")
-    assert EnrichConfig(provider="auto").resolved().provider == "offline"
+    assert EnrichSettings.load().config(provider="auto").resolved().provider == "offline"
     with pytest.raises(ValueError, match="GEMINI_API_KEY"):
-        EnrichConfig(provider="gemini").resolved()
+        EnrichSettings.load().config(provider="gemini").resolved()
