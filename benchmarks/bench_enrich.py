@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from python_jobs.enrich.cache import AnswerCache  # noqa: E402
-from python_jobs.enrich.config import EnrichConfig  # noqa: E402
+from python_jobs.enrich.settings import EnrichSettings  # noqa: E402
 from python_jobs.enrich.extract import MetadataInput  # noqa: E402
 from python_jobs.enrich.providers.gemini import GeminiProvider  # noqa: E402
 from python_jobs.enrich.providers.offline import OfflineProvider  # noqa: E402
@@ -91,7 +91,7 @@ def load() -> list[float]:
 
 
 def ours(server: FakeServer, items, task_name: str, cache_path: Path, **overrides) -> dict:
-    config = EnrichConfig(provider="gemini", api_key=KEY, base_url=server.base_url, **overrides)
+    config = EnrichSettings.load().config(provider="gemini", api_key=KEY, base_url=server.base_url, **overrides)
     calls0 = server.generate_calls()
     load0 = load()
     started = time.perf_counter()

@@ -139,7 +139,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, help="RQ-VAE epochs (default: the library's step count)")
     parser.add_argument("--steps", type=int, help="RQ-VAE steps (overrides --epochs)")
     parser.add_argument("--batch-size", type=int, help="RQ-VAE batch size (default: library default)")
-    parser.add_argument("--setting", action="append", default=[], help="extra quantizer setting KEY=VALUE (repeatable)")
+    parser.add_argument("--setting", action="append", default=[], help="extra stage-3 var KEY=VALUE, e.g. sid_lr=0.001 (repeatable)")
     parser.add_argument("--speed-items", type=int, default=1000, help="texts for the embedding-speed measurement")
     parser.add_argument("--cache-dir", type=Path, help="embedding cache (default data/cache/<dataset>/embeddings)")
     parser.add_argument("--registry", type=Path, help="model registry (default /tmp/sid_bench_registry/<dataset>)")
@@ -148,12 +148,15 @@ def main() -> None:
     args = parser.parse_args()
 
     import torch
-    from python_jobs.semantic_ids.quantize import EmbeddingSet, Registry, build_spec, split_indices
 
-    from python_jobs.semantic_ids.embed import EmbedConfig, embed_items
+    from python_jobs.semantic_ids.embed import embed_items
+    from python_jobs.semantic_ids.embeddings import EmbeddingSet
+    from python_jobs.semantic_ids.registry import QuantizerRegistry
+    from python_jobs.semantic_ids.settings import SemanticIdSettings
+    from python_jobs.semantic_ids.train import split_indices
 
     name, items = load_items(args)
-    config = EmbedConfig(device=args.device)
+    config = SemanticIdSettings.load({"embedding_device": args.device}).embed_config()
     report: dict = {
         "dataset": name,
         "items": items.num_rows,
@@ -179,20 +182,20 @@ def main() -> None:
         "items_per_s_new": round(emb.stats.items_per_second, 1),
     }
     data = EmbeddingSet.from_arrow(emb.table)
-    registry = Registry(args.registry or Path("/tmp/sid_bench_registry") / name)
+    registry = QuantizerRegistry(args.registry or Path("/tmp/sid_bench_registry") / name)
     report["quantizers"] = {}
     for kind in args.quantizers.split(","):
-        settings = dict(kv.split("=", 1) for kv in args.setting)
+        settings = {"quantizer": kind, **dict(kv.split("=", 1) for kv in args.setting)}  # KEY = a stage-3 var
         if kind == "rqvae":
             if args.batch_size:
-                settings["batch_size"] = args.batch_size
+                settings["sid_batch_size"] = args.batch_size
             if args.steps:
-                settings["steps"] = args.steps
+                settings["sid_steps"] = args.steps
             elif args.epochs:
-                bs = int(settings.get("batch_size") or build_spec("rqvae", data.dim).train.batch_size)
-                n_train = len(split_indices(data.n, 0.05, 42)[0])
-                settings["steps"] = args.epochs * -(-n_train // bs)
-        spec = build_spec(kind, data.dim, settings)
+                s = SemanticIdSettings.load(settings)
+                n_train = len(split_indices(data.n, s.sid_val_fraction, s.sid_seed)[0])
+                settings["sid_steps"] = args.epochs * -(-n_train // s.sid_batch_size)
+        spec = SemanticIdSettings.load(settings).quantizer_spec(data.dim)
         result = registry.get_or_train(data, spec, device=args.device, progress=True)
         report["quantizers"][kind] = {"settings": settings, **quantizer_report(result, data)}
         print(json.dumps({kind: report["quantizers"][kind]}, indent=2), flush=True)

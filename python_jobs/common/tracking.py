@@ -3,7 +3,7 @@
 W&B is used when `WANDB_MODE` is `offline` or `online`, or when `WANDB_API_KEY` is set (and `WANDB_MODE` is
 not `disabled`). `wandb` is imported only then, so a plain run never pays its import time. Its run, data
 and cache folders are pointed under `<data_dir>/wandb/` because wandb otherwise stages artifacts under
-`~/.local/share/wandb` even when disabled. The local model registry (`python_jobs.semantic_ids.quantize`) keeps the
+`~/.local/share/wandb` even when disabled. The local model registry (`python_jobs.common.registry`) keeps the
 metrics either way.
 """
 

@@ -257,8 +257,3 @@ class RQVAE(nn.Module):
             p for n, p in self.named_parameters() if not (n.endswith("weight") and p.ndim == 2 and "codebooks" not in n)
         ]
         return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Metrics on code assignments: pure numpy, kept in sid_quality so RQ-KMeans and dbt need no torch import.
-from python_jobs.semantic_ids.quality import CodeMetrics, code_metrics, perplexity  # noqa: E402,F401  (re-exported)

@@ -1,4 +1,3 @@
-{{ config(materialized='view') }}
 -- Parsed meta records, one per parent_asin. A repeated parent_asin keeps its first line; the others are
 -- rejects (reason duplicate_parent_asin) so nothing disappears silently.
 -- (An aggregate over the key alone, then a join: much cheaper than a window over the wide records.)

@@ -1,4 +1,3 @@
-{{ config(materialized='view') }}
 -- Notebook 01, step 2: list fields joined into text, and the filter flags (kept, not applied, so the
 -- step counts can report each filter).
 select
