@@ -39,11 +39,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from python_jobs.enrich.cache import AnswerCache  # noqa: E402
-from python_jobs.enrich.settings import EnrichSettings  # noqa: E402
 from python_jobs.enrich.extract import MetadataInput  # noqa: E402
 from python_jobs.enrich.providers.gemini import GeminiProvider  # noqa: E402
 from python_jobs.enrich.providers.offline import OfflineProvider  # noqa: E402
 from python_jobs.enrich.runner import run_task  # noqa: E402
+from python_jobs.enrich.settings import EnrichSettings  # noqa: E402
 from python_jobs.enrich.tasks import AnswerError, get_task  # noqa: E402
 
 KEY = "bench-key-not-secret"

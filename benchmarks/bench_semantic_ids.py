@@ -139,7 +139,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, help="RQ-VAE epochs (default: the library's step count)")
     parser.add_argument("--steps", type=int, help="RQ-VAE steps (overrides --epochs)")
     parser.add_argument("--batch-size", type=int, help="RQ-VAE batch size (default: library default)")
-    parser.add_argument("--setting", action="append", default=[], help="extra stage-3 var KEY=VALUE, e.g. sid_lr=0.001 (repeatable)")
+    parser.add_argument("--setting", action="append", default=[], help="extra stage-3 var KEY=VALUE (repeatable)")
     parser.add_argument("--speed-items", type=int, default=1000, help="texts for the embedding-speed measurement")
     parser.add_argument("--cache-dir", type=Path, help="embedding cache (default data/cache/<dataset>/embeddings)")
     parser.add_argument("--registry", type=Path, help="model registry (default /tmp/sid_bench_registry/<dataset>)")

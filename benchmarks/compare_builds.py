@@ -26,18 +26,25 @@ def table_digest(con: duckdb.DuckDBPyConnection, table: str, ignore: set[str]) -
 @click.argument("new", type=click.Path(exists=True, dir_okay=False))
 @click.option("--category", default="sample", show_default=True, help="Schema to compare.")
 @click.option("--rename", multiple=True, help="OLD_NAME=NEW_NAME for a table renamed between the two builds.")
-@click.option("--ignore-columns", multiple=True, help="NEW_TABLE:col1,col2 columns to leave out of a table's comparison.")
+@click.option(
+    "--ignore-columns", multiple=True, help="NEW_TABLE:col1,col2 columns to leave out of a table's comparison."
+)
 @click.option("--skip", multiple=True, help="Tables (new names) not to compare.")
-def main(old: str, new: str, category: str, rename: tuple[str, ...], ignore_columns: tuple[str, ...],
-         skip: tuple[str, ...]) -> None:
+def main(
+    old: str, new: str, category: str, rename: tuple[str, ...], ignore_columns: tuple[str, ...], skip: tuple[str, ...]
+) -> None:
     """Compare the tables of schema CATEGORY in OLD and NEW."""
     renames = dict(r.split("=", 1) for r in rename)
     ignores = {t: set(c.split(",")) for t, c in (i.split(":", 1) for i in ignore_columns)}
     con = duckdb.connect()
     con.execute(f"attach '{old}' as old (read_only)")
     con.execute(f"attach '{new}' as new (read_only)")
-    names = lambda db: {r[0] for r in con.execute(  # noqa: E731
-        f"select table_name from duckdb_tables() where database_name = '{db}' and schema_name = '{category}'").fetchall()}
+    names = lambda db: {
+        r[0]
+        for r in con.execute(  # noqa: E731
+            f"select table_name from duckdb_tables() where database_name = '{db}' and schema_name = '{category}'"
+        ).fetchall()
+    }
     old_tables, new_tables = names("old"), names("new")
     different = 0
     for old_name in sorted(old_tables):
