@@ -69,8 +69,8 @@ class StageSettings(BaseModel):
 
 def run_vars(session: Any, schema: str) -> dict[str, Any]:
     """The `--vars` of the current dbt run, as recorded by the on-run-start hook."""
-    row = session.sql(f'select cli_vars from "{schema}".{RUN_VARS_TABLE}').fetchone()
-    return json.loads(row[0]) if row and row[0] else {}
+    rows = session.sql(f'select cli_vars from "{schema}".{RUN_VARS_TABLE}').fetchall()
+    return json.loads(rows[0][0]) if rows and rows[0][0] else {}
 
 
 def setting_option(var: str, *flags: str, **kwargs: Any) -> Callable:
