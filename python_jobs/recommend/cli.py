@@ -47,13 +47,15 @@ def training_options(command: Callable) -> Callable:
         setting_option("rec_registry_dir", "--registry-dir",
                        help='Model registry root ("" = data/registry/CATEGORY, shared with dbt build).'),
         click.option("--category", default="sample", show_default=True,
-                     help="Category built by `dbt build`; reads data/output/CATEGORY/*.parquet."),
+                     help="Category built by `dbt build`; reads OUT_DIR/CATEGORY/*.parquet."),
+        setting_option("out_dir", "--out-dir", help="Where `dbt build` wrote its parquet outputs (the var out_dir)."),
     ]
     return functools.reduce(lambda f, option: option(f), reversed(options), command)
 
 
 def _settings(category: str, options: dict[str, Any]):
-    from python_jobs.recommend.settings import RecommendSettings, SettingsError
+    from python_jobs.common.settings import SettingsError
+    from python_jobs.recommend.settings import RecommendSettings
 
     try:
         return RecommendSettings.load({"category": category, **given(options)})
@@ -61,12 +63,11 @@ def _settings(category: str, options: dict[str, Any]):
         raise click.UsageError(str(error)) from None
 
 
-def _inputs(category: str) -> tuple:
+def _inputs(settings) -> tuple:
     import pyarrow.parquet as pq
 
-    from python_jobs.common.paths import CategoryPaths
-
-    out = CategoryPaths(category).out_dir
+    category = settings.category
+    out = Path(settings.out_dir) / category
     paths = [out / f"{name}.parquet" for name in ("sequences_train", "sequences_val", "semantic_ids")]
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
@@ -90,7 +91,7 @@ def train(model_kind: str, retrain: bool, progress: bool, category: str, **optio
 
     settings = _settings(category, options)
     name = "sid_sasrec" if model_kind == "sid-sasrec" else f"sasrec_{settings.rec_loss}"
-    train_table, _, semantic_ids = _inputs(category)
+    train_table, _, semantic_ids = _inputs(settings)
     catalogue = Catalogue.from_arrow(semantic_ids)
     result = get_or_train(name, TrainingData(catalogue, Sequences.from_arrow(train_table, catalogue)), settings,
                           retrain=retrain, progress=progress)
@@ -101,15 +102,14 @@ def train(model_kind: str, retrain: bool, progress: bool, category: str, **optio
                f"{s['seconds_per_epoch']:.2f} s/epoch on {s['device']}")
 
 
-def _write(category: str, tables: dict[str, Any], warehouse: Path) -> list[str]:
-    """Parquet under data/output/CATEGORY/, and tables in the warehouse's CATEGORY schema when it is free."""
+def _write(category: str, out_dir: str, tables: dict[str, Any], warehouse: Path) -> list[str]:
+    """Parquet under OUT_DIR/CATEGORY/, and tables in the warehouse's CATEGORY schema when it is free."""
     import duckdb
     import pyarrow.parquet as pq
 
     from python_jobs.common.files import atomic_write
-    from python_jobs.common.paths import CategoryPaths
 
-    out = CategoryPaths(category).out_dir
+    out = Path(out_dir) / category
     out.mkdir(parents=True, exist_ok=True)
     notes = []
     for name, table in tables.items():
@@ -141,8 +141,9 @@ def _write(category: str, tables: dict[str, Any], warehouse: Path) -> list[str]:
 @setting_option("rec_eval_negatives", "--negatives", type=click.IntRange(1), help="Sampled protocol: negatives per user.")
 @setting_option("rec_eval_seed", "--eval-seed", type=int, help="Seed of the sampled negatives and the bootstrap.")
 @setting_option("rec_bootstrap_samples", "--bootstrap", type=click.IntRange(1), help="Bootstrap resamples per interval.")
-@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path), default=Path("data/warehouse.duckdb"),
-              show_default=True, help="DuckDB file to write rec_metrics / rec_metrics_breakdown into (when free).")
+@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path), envvar="SID_WAREHOUSE",
+              default=Path("data/warehouse.duckdb"), show_default=True,
+              help="DuckDB file to write rec_metrics / rec_metrics_breakdown into when free (env SID_WAREHOUSE).")
 @click.option("--write/--no-write", default=True, show_default=True, help="Write the tables (parquet + warehouse).")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="tqdm bar while training.")
 @training_options
@@ -152,13 +153,13 @@ def eval_command(models: tuple[str, ...], protocol: str, no_train: bool, warehou
     from python_jobs.recommend.evaluate import PROTOCOLS, comparison_text, evaluate
 
     settings = _settings(category, options)
-    train_table, val_table, semantic_ids = _inputs(category)
+    train_table, val_table, semantic_ids = _inputs(settings)
     protocols = PROTOCOLS if protocol == "both" else (protocol,)
     result = evaluate(train_table, val_table, semantic_ids, settings, models=list(models) or None,
                       protocols=protocols, train_missing=not no_train, progress=progress,
                       log=lambda m: click.echo(m, err=True))
     click.echo(comparison_text(result.metrics, result.breakdown))
     if write:
-        for note in _write(category, {"rec_metrics": result.metrics, "rec_metrics_breakdown": result.breakdown,
+        for note in _write(category, settings.out_dir, {"rec_metrics": result.metrics, "rec_metrics_breakdown": result.breakdown,
                                       "recommendation_ranks": result.ranks}, warehouse):
             click.echo(note, err=True)

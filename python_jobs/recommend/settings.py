@@ -28,6 +28,7 @@ ORIGINAL_SID_SIZES = {"rec_hidden": 384, "rec_blocks": 4, "rec_heads": 6, "rec_f
 
 class RecommendSettings(StageSettings):
     category: str
+    out_dir: str
     sid_registry_dir: str
     sid_codebook_size: PositiveInt
     wandb_project: str

@@ -142,6 +142,7 @@ def train_model(name: str, data: TrainingData, settings: RecommendSettings, entr
     """Train into a registry entry (resuming its checkpoint when there is one); returns the selected model."""
     from tqdm.auto import tqdm
 
+    entry.mkdir(parents=True, exist_ok=True)
     set_determinism(settings.rec_seed, device)
     model = build_model(name, data.catalogue, settings).to(device)
     optimizer = make_optimizer(model, settings)
