@@ -50,7 +50,7 @@ from python_jobs.recommend.settings import NEURAL_MODELS, RecommendSettings
 from python_jobs.recommend.sid_sasrec import SIDSASRec
 
 # bump when a change to the models or the loop changes what given settings produce
-TRAINER_VERSION = 1
+TRAINER_VERSION = 2
 SCORE_BATCH = 256  # users per scoring forward pass
 
 
