@@ -27,9 +27,9 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from python_jobs.recommend.evaluate import build_cases, model_ranks  # noqa: E402
-from python_jobs.recommend.settings import RecommendSettings  # noqa: E402
-from python_jobs.recommend.train import TrainingData, get_or_train  # noqa: E402
+from python_jobs.recommend.evaluate import build_cases, model_ranks
+from python_jobs.recommend.settings import RecommendSettings
+from python_jobs.recommend.train import TrainingData, get_or_train
 
 
 def load(category: str):
@@ -43,7 +43,7 @@ def load(category: str):
 
 def bench_ours(category: str, threads: int, epochs: int, models: list[str]) -> list[dict]:
     torch.set_num_threads(threads)
-    train, val, ids, data = load(category)
+    train, val, _, data = load(category)
     rows = []
     with tempfile.TemporaryDirectory() as registry:
         settings = RecommendSettings.load({"category": category, "rec_registry_dir": registry, "rec_epochs": epochs,

@@ -35,6 +35,7 @@ from torch import nn
 
 from python_jobs.recommend.sasrec import EncoderConfig, SequenceEncoder, init_weights
 
+
 @dataclass(frozen=True)
 class TrieLevel:
     """Level l of the code trie over catalogue items 1..N (row 0 of every item array is padding)."""
