@@ -17,6 +17,8 @@ COMMANDS: dict[str, str] = {
     "enrich": "python_jobs.enrich.cli:enrich",
     "embed": "python_jobs.semantic_ids.cli:embed",
     "train-rqvae": "python_jobs.semantic_ids.cli:train_rqvae",
+    "train": "python_jobs.recommend.cli:train",
+    "eval": "python_jobs.recommend.cli:eval_command",
 }
 
 

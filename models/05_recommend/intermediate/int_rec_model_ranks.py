@@ -1,0 +1,13 @@
+"""Ranks of the torch models (SASRec BCE / CE, Semantic-ID SASRec): trained or loaded from the model registry."""
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    from python_jobs.recommend import dbt_models
+
+    return dbt_models.model_ranks(
+        dbt.ref("sequences_train").to_arrow_table(),
+        dbt.ref("semantic_ids").to_arrow_table(),
+        dbt.ref("int_rec_eval_cases").to_arrow_table(),
+        dbt_models.settings(dbt, session),
+    )

@@ -1,0 +1,9 @@
+"""The trained models behind the ranks: registry id, size, epochs, held-out score, training time."""
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    from python_jobs.recommend import dbt_models
+
+    ids = dbt.ref("int_rec_model_ranks").project("model_id").distinct().to_arrow_table().column(0).to_pylist()
+    return dbt_models.recommenders(ids, dbt_models.settings(dbt, session))

@@ -1,0 +1,250 @@
+"""`python -m python_jobs train` and `python -m python_jobs eval`: stage 5 outside dbt.
+
+Both read the stage-3 outputs data/output/<category>/{sequences_train,sequences_val,semantic_ids}.parquet (written
+by `dbt build`) and share the model registry with the dbt models: with the same settings, a model trained here is
+the one `dbt build` loads, and the other way round. Option defaults are the rec_* vars of dbt_project.yml.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from python_jobs.common.settings import given, setting_option
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
+EVAL_MODELS = ["popularity", "transition", "sasrec_bce", "sasrec_ce", "sid_sasrec"]
+
+
+def training_options(command: Callable) -> Callable:
+    """The rec_* vars that change a trained model, as options (unset = the dbt_project.yml default)."""
+    options = [
+        setting_option("rec_max_len", "--max-len", type=click.IntRange(1), help="Most recent items a model reads."),
+        setting_option("rec_hidden", "--hidden", type=click.IntRange(1), help="Embedding and hidden width."),
+        setting_option("rec_blocks", "--blocks", type=click.IntRange(1), help="Transformer blocks."),
+        setting_option("rec_heads", "--heads", type=click.IntRange(1), help="Attention heads (must divide --hidden)."),
+        setting_option("rec_ffn", "--ffn", type=click.IntRange(1), help="Feed-forward width inside a block."),
+        setting_option("rec_dropout", "--dropout", type=click.FloatRange(0, 1, max_open=True), help="Dropout rate."),
+        setting_option(
+            "rec_sid_preset",
+            "--sid-preset",
+            type=click.Choice(["matched", "original"]),
+            help="sid_sasrec sizes: matched = the sizes above; original = 384 wide, 4 blocks, 6 heads, "
+            "FFN 1024, dropout 0.1.",
+        ),
+        setting_option(
+            "rec_epochs", "--epochs", type=click.IntRange(1), help="Most epochs (early stopping may end sooner)."
+        ),
+        setting_option(
+            "rec_patience",
+            "--patience",
+            type=click.IntRange(1),
+            help="Stop after this many epochs without a better held-out NDCG@10.",
+        ),
+        setting_option("rec_batch_size", "--batch-size", type=click.IntRange(1), help="Sequences per step."),
+        setting_option("rec_lr", "--lr", type=click.FloatRange(0, min_open=True), help="AdamW learning rate."),
+        setting_option("rec_warmup_steps", "--warmup-steps", type=click.IntRange(0), help="Linear lr warm-up steps."),
+        setting_option(
+            "rec_weight_decay", "--weight-decay", type=click.FloatRange(0), help="AdamW weight decay on linear weights."
+        ),
+        setting_option(
+            "rec_holdout_share",
+            "--holdout-share",
+            type=click.FloatRange(0, 1, min_open=True, max_open=True),
+            help="Share of train users whose last item is held out for early stopping.",
+        ),
+        setting_option("rec_seed", "--seed", type=int, help="Seed of init, batch order, dropout, negatives, hold-out."),
+        setting_option("rec_device", "--device", help="auto (CUDA when present) | cpu | cuda[:N]."),
+        setting_option(
+            "rec_registry_dir",
+            "--registry-dir",
+            help='Model registry root ("" = data/registry/CATEGORY, shared with dbt build).',
+        ),
+        click.option(
+            "--category",
+            default="sample",
+            show_default=True,
+            help="Category built by `dbt build`; reads OUT_DIR/CATEGORY/*.parquet.",
+        ),
+        setting_option("out_dir", "--out-dir", help="Where `dbt build` wrote its parquet outputs (the var out_dir)."),
+    ]
+    return functools.reduce(lambda f, option: option(f), reversed(options), command)
+
+
+def _settings(category: str, options: dict[str, Any]):
+    from python_jobs.common.settings import SettingsError
+    from python_jobs.recommend.settings import RecommendSettings
+
+    try:
+        return RecommendSettings.load({"category": category, **given(options)})
+    except SettingsError as error:
+        raise click.UsageError(str(error)) from None
+
+
+def _inputs(settings) -> tuple:
+    import pyarrow.parquet as pq
+
+    category = settings.category
+    out = Path(settings.out_dir) / category
+    paths = [out / f"{name}.parquet" for name in ("sequences_train", "sequences_val", "semantic_ids")]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise click.ClickException(
+            f"missing {', '.join(missing)}: build stages 1-3 first, e.g. dbt build --vars '{{category: {category}}}'"
+        )
+    return tuple(pq.read_table(p) for p in paths)
+
+
+@click.command(context_settings=CONTEXT)
+@click.option(
+    "--model",
+    "model_kind",
+    type=click.Choice(["sasrec", "sid-sasrec"]),
+    required=True,
+    help="sasrec: item-ID SASRec (loss from --loss); sid-sasrec: Semantic-ID SASRec.",
+)
+@setting_option(
+    "rec_loss",
+    "--loss",
+    type=click.Choice(["ce", "bce"]),
+    help="sasrec's loss: ce = full softmax over the catalogue; bce = one sampled negative (the original).",
+)
+@click.option("--retrain", is_flag=True, help="Train again even when the registry has this model.")
+@click.option("--progress/--no-progress", default=True, show_default=True, help="tqdm bar per epoch.")
+@training_options
+def train(model_kind: str, retrain: bool, progress: bool, category: str, **options: Any) -> None:
+    """Train (or load from the registry) one recommender on the train users of CATEGORY."""
+    from python_jobs.recommend.data import Catalogue, Sequences
+    from python_jobs.recommend.train import TrainingData, get_or_train
+
+    settings = _settings(category, options)
+    name = "sid_sasrec" if model_kind == "sid-sasrec" else f"sasrec_{settings.rec_loss}"
+    train_table, _, semantic_ids = _inputs(settings)
+    catalogue = Catalogue.from_arrow(semantic_ids)
+    result = get_or_train(
+        name,
+        TrainingData(catalogue, Sequences.from_arrow(train_table, catalogue)),
+        settings,
+        retrain=retrain,
+        progress=progress,
+    )
+    s = result.summary
+    click.echo(
+        f"{name}: {'trained' if result.trained_now else 'loaded'} {result.entry}\n"
+        f"  parameters {s['parameters']:,}, epochs {s['epochs_run']} (best {s['best_epoch']}), "
+        f"held-out NDCG@10 {s['holdout_ndcg@10']:.4f} on {s['holdout_users']} users, "
+        f"{s['seconds_per_epoch']:.2f} s/epoch on {s['device']}"
+    )
+
+
+def _write(category: str, out_dir: str, tables: dict[str, Any], warehouse: Path) -> list[str]:
+    """Parquet under OUT_DIR/CATEGORY/, and tables in the warehouse's CATEGORY schema when it is free."""
+    import duckdb
+    import pyarrow.parquet as pq
+
+    from python_jobs.common.files import atomic_write
+
+    out = Path(out_dir) / category
+    out.mkdir(parents=True, exist_ok=True)
+    notes = []
+    for name, table in tables.items():
+        atomic_write(out / f"{name}.parquet", lambda p, t=table: pq.write_table(t, p, compression="zstd"))
+    notes.append(f"wrote {', '.join(f'{n}.parquet' for n in tables)} to {out}")
+    if not warehouse.exists():
+        return notes + [f"no warehouse at {warehouse}: parquet only"]
+    try:
+        with duckdb.connect(str(warehouse), config={"storage_compatibility_version": "v1.5.0"}) as con:
+            con.execute(f'create schema if not exists "{category}"')
+            for name, table in tables.items():
+                con.register("_t", table)
+                con.execute(f'create or replace table "{category}".{name} as select * from _t')
+                con.unregister("_t")
+        notes.append(f"and to {warehouse} (schema {category})")
+    except duckdb.IOException as error:  # a running dbt build holds the lock
+        notes.append(f"warehouse {warehouse} not written ({str(error).splitlines()[0]}): parquet only")
+    return notes
+
+
+@click.command("eval", context_settings=CONTEXT)
+@click.option(
+    "--model",
+    "models",
+    multiple=True,
+    type=click.Choice(EVAL_MODELS),
+    help="Rows of the table (repeat the option); default: the var rec_models (all five).",
+)
+@click.option(
+    "--protocol",
+    type=click.Choice(["sampled", "full", "both"]),
+    default="both",
+    show_default=True,
+    help="sampled: the original's 1,000 negatives from the val users' items; full: the whole catalogue.",
+)
+@click.option("--no-train", is_flag=True, help="Only use models already in the registry; skip the others.")
+@setting_option(
+    "rec_exclude_history",
+    "--exclude-history/--keep-history",
+    help="Full protocol: exclude the user's own history items from the candidates.",
+)
+@setting_option(
+    "rec_eval_negatives", "--negatives", type=click.IntRange(1), help="Sampled protocol: negatives per user."
+)
+@setting_option("rec_eval_seed", "--eval-seed", type=int, help="Seed of the sampled negatives and the bootstrap.")
+@setting_option(
+    "rec_bootstrap_samples", "--bootstrap", type=click.IntRange(1), help="Bootstrap resamples per interval."
+)
+@click.option(
+    "--warehouse",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="SID_WAREHOUSE",
+    default=Path("data/warehouse.duckdb"),
+    show_default=True,
+    help="DuckDB file to write rec_metrics / rec_metrics_breakdown into when free (env SID_WAREHOUSE).",
+)
+@click.option("--write/--no-write", default=True, show_default=True, help="Write the tables (parquet + warehouse).")
+@click.option("--progress/--no-progress", default=True, show_default=True, help="tqdm bar while training.")
+@training_options
+def eval_command(
+    models: tuple[str, ...],
+    protocol: str,
+    no_train: bool,
+    warehouse: Path,
+    write: bool,
+    progress: bool,
+    category: str,
+    **options: Any,
+) -> None:
+    """Evaluate the recommenders on the val users of CATEGORY and print the side-by-side table."""
+    from python_jobs.recommend.evaluate import PROTOCOLS, comparison_text, evaluate
+
+    settings = _settings(category, options)
+    train_table, val_table, semantic_ids = _inputs(settings)
+    protocols = PROTOCOLS if protocol == "both" else (protocol,)
+    result = evaluate(
+        train_table,
+        val_table,
+        semantic_ids,
+        settings,
+        models=list(models) or None,
+        protocols=protocols,
+        train_missing=not no_train,
+        progress=progress,
+        log=lambda m: click.echo(m, err=True),
+    )
+    click.echo(comparison_text(result.metrics, result.breakdown))
+    if write:
+        for note in _write(
+            category,
+            settings.out_dir,
+            {
+                "rec_metrics": result.metrics,
+                "rec_metrics_breakdown": result.breakdown,
+                "recommendation_ranks": result.ranks,
+            },
+            warehouse,
+        ):
+            click.echo(note, err=True)

@@ -1,0 +1,73 @@
+"""Ranks -> metrics, pure functions over numpy arrays.
+
+A rank is 1 + the number of candidates scored strictly higher than the target (ties favour the target, the
+original's NB10 rule; the reference rows in SQL break their ties by parent_asin so they never profit from it).
+    Hit@K   = mean(rank <= K)
+    NDCG@K  = mean(1 / log2(rank + 1) if rank <= K else 0)    (one relevant item, so the ideal DCG is 1)
+    MRR     = mean(1 / rank), not truncated
+    mean_rank, median_rank
+Every value comes with a percentile-bootstrap 95% interval over users (seeded resamples).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+HIT_KS = (1, 5, 10, 20)
+NDCG_KS = (5, 10, 20)
+METRICS = tuple([f"hit@{k}" for k in HIT_KS] + [f"ndcg@{k}" for k in NDCG_KS] + ["mrr", "mean_rank", "median_rank"])
+
+
+def hit_at(ranks: np.ndarray, k: int) -> np.ndarray:
+    return (np.asarray(ranks) <= k).astype(np.float64)
+
+
+def ndcg_at(ranks: np.ndarray, k: int) -> np.ndarray:
+    ranks = np.asarray(ranks, dtype=np.float64)
+    return np.where(ranks <= k, 1.0 / np.log2(ranks + 1.0), 0.0)
+
+
+def reciprocal_rank(ranks: np.ndarray) -> np.ndarray:
+    return 1.0 / np.asarray(ranks, dtype=np.float64)
+
+
+def per_user(ranks: np.ndarray) -> dict[str, tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]]:
+    """metric -> (one value per user, the statistic over users; it takes a [..., users] array)."""
+    ranks = np.asarray(ranks, dtype=np.float64)
+    if ranks.size and (ranks < 1).any():
+        raise ValueError("ranks start at 1")
+    mean = lambda v: v.mean(-1)
+    out = {f"hit@{k}": (hit_at(ranks, k), mean) for k in HIT_KS}
+    out |= {f"ndcg@{k}": (ndcg_at(ranks, k), mean) for k in NDCG_KS}
+    out |= {
+        "mrr": (reciprocal_rank(ranks), mean),
+        "mean_rank": (ranks, mean),
+        "median_rank": (ranks, lambda v: np.median(v, -1)),
+    }
+    return out
+
+
+def summarize(ranks: np.ndarray, n_boot: int = 1000, seed: int = 42) -> list[dict]:
+    """One row per metric: value, ci_low, ci_high (95% percentile bootstrap over users), n_users."""
+    ranks = np.asarray(ranks, dtype=np.float64)
+    n = len(ranks)
+    if n == 0:
+        return [{"metric": m, "value": None, "ci_low": None, "ci_high": None, "n_users": 0} for m in METRICS]
+    resample = np.random.default_rng(seed).integers(0, n, size=(n_boot, n))  # the same resamples for every metric
+    rows = []
+    for name, (values, stat) in per_user(ranks).items():
+        boot = stat(values[resample])
+        low, high = np.percentile(boot, [2.5, 97.5])
+        rows.append(
+            {"metric": name, "value": float(stat(values)), "ci_low": float(low), "ci_high": float(high), "n_users": n}
+        )
+    return rows
+
+
+def ranks_from_scores(scores: np.ndarray, target_columns: np.ndarray) -> np.ndarray:
+    """scores [U, C], target_columns [U] -> 1 + number of columns scored strictly higher than the target's."""
+    scores = np.asarray(scores)
+    target = scores[np.arange(len(scores)), target_columns]
+    return 1 + (scores > target[:, None]).sum(1)

@@ -1,0 +1,181 @@
+"""The two SASRecs: positions, padding, exact Semantic-ID scoring, training through the registry, unseen items."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+import torch
+import torch.nn.functional as F
+
+from python_jobs.recommend.data import Catalogue, Sequences, right_align
+from python_jobs.recommend.evaluate import build_cases, model_ranks
+from python_jobs.recommend.sasrec import EncoderConfig, SASRec
+from python_jobs.recommend.settings import RecommendSettings
+from python_jobs.recommend.sid_sasrec import SIDSASRec, item_tokens
+from python_jobs.recommend.train import TrainingData, get_or_train, model_fingerprint, train_model
+
+GROUPS, PER_GROUP = 4, 5
+
+
+def toy_catalogue() -> pa.Table:
+    """20 items in 4 groups (level-0 code = group); item 4 of each group differs from item 0 by the last code."""
+    rows = [(f"I{g}{i}", g, i if i < 4 else 0, 0, 1 if i == 4 else 0) for g in range(GROUPS) for i in range(PER_GROUP)]
+    return pa.table(
+        {k: [r[j] for r in rows] for j, k in enumerate(["parent_asin", "sid_0", "sid_1", "sid_2", "sid_3"])}
+    )
+
+
+def toy_sequences(n_users: int, seed: int, unseen_groups=(2, 3)) -> pa.Table:
+    """The next item's group is always the current group + 1; item I{g}4 is never seen in unseen_groups."""
+    rng = np.random.default_rng(seed)
+    users, seqs = [], []
+    for u in range(n_users):
+        g = int(rng.integers(GROUPS))
+        seq = []
+        for _ in range(int(rng.integers(4, 9))):
+            i = int(rng.integers(PER_GROUP if g not in unseen_groups else PER_GROUP - 1))
+            seq.append(f"I{g}{i}")
+            g = (g + 1) % GROUPS
+        users.append(f"u{seed}-{u:04d}")
+        seqs.append(seq)
+    return pa.table({"user_id": users, "sequence": seqs})
+
+
+def toy_settings(tmp_path, **over) -> RecommendSettings:
+    return RecommendSettings.load(
+        {
+            "rec_registry_dir": str(tmp_path / "registry"),
+            "sid_codebook_size": 8,
+            "rec_max_len": 10,
+            "rec_hidden": 32,
+            "rec_ffn": 32,
+            "rec_blocks": 1,
+            "rec_heads": 2,
+            "rec_dropout": 0.0,
+            "rec_epochs": 12,
+            "rec_patience": 12,
+            "rec_batch_size": 32,
+            "rec_lr": 0.01,
+            "rec_warmup_steps": 0,
+            "rec_device": "cpu",
+            "rec_eval_negatives": 8,
+            "rec_bootstrap_samples": 50,
+            **over,
+        }
+    )
+
+
+def test_positions_count_from_the_end_so_padding_width_changes_nothing():
+    torch.manual_seed(0)
+    model = SASRec(30, EncoderConfig(max_len=12, hidden=16, ffn=16, heads=2)).eval()
+    seqs = [np.array([3, 4, 5]), np.array([7, 8, 9, 10, 11, 12, 13])]
+    trimmed = right_align(seqs, 12)
+    assert trimmed.shape == (2, 7) and trimmed[0].tolist() == [0, 0, 0, 0, 3, 4, 5]
+    padded = F.pad(trimmed, (12 - 7, 0))
+    assert torch.allclose(model.score(trimmed)[:, 1:], model.score(padded)[:, 1:], atol=1e-5)
+    alone = model.score(right_align(seqs[:1], 12))  # the batch's other rows change nothing either
+    assert torch.allclose(alone[0, 1:], model.score(trimmed)[0, 1:], atol=1e-5)
+
+
+def test_padding_never_collides_with_a_real_code():
+    tokens = item_tokens(np.array([[0, 0, 0, 0], [3, 1, 0, 2]]), codebook_size=4)
+    assert tokens[0].tolist() == [0, 0, 0, 0]  # padding row
+    assert (tokens[1:] > 0).all() and tokens[1].tolist() == [1, 5, 9, 13]
+
+
+def test_sid_scores_are_one_distribution_over_the_catalogue_and_match_the_loss():
+    torch.manual_seed(0)
+    catalogue = Catalogue.from_arrow(toy_catalogue())
+    model = SIDSASRec(catalogue.codes, 8, EncoderConfig(max_len=10, hidden=16, ffn=16)).eval()
+    inputs = right_align([np.array([1, 2, 3]), np.array([5]), np.array([7, 9, 11, 13])], 10)
+    scores = model.score(inputs)
+    assert torch.allclose(scores[:, 1:].exp().sum(1), torch.ones(3), atol=1e-5)
+    targets = torch.zeros_like(inputs)
+    targets[:, -1] = torch.tensor([4, 6, 20])
+    assert model.loss(inputs, targets).item() == pytest.approx(-scores[[0, 1, 2], [4, 6, 20]].mean().item(), abs=1e-5)
+
+
+class Oracle(torch.nn.Module):
+    """Told the answer: the next item is the one after the last item's index (the toy cycle below)."""
+
+    def __init__(self, n_items: int) -> None:
+        super().__init__()
+        self.n_items = n_items
+        self.w = torch.nn.Parameter(torch.zeros(1))
+
+    def score(self, inputs):
+        nxt = inputs[:, -1] % self.n_items + 1  # reads the LAST column: right alignment is respected
+        return F.one_hot(nxt, self.n_items + 1).float() - 1e9 * (torch.arange(self.n_items + 1) == 0).float()
+
+
+def test_a_model_told_the_answer_ranks_it_first_under_both_protocols(tmp_path):
+    catalogue = Catalogue.from_arrow(toy_catalogue())
+    asins = list(catalogue.asins)
+    val = pa.table(
+        {
+            "user_id": [f"v{i}" for i in range(12)],
+            "sequence": [[asins[(s + k) % 20] for k in range(3 + i % 5)] for i, s in enumerate(range(12))],
+        }
+    )
+    cases = build_cases(toy_sequences(20, 0), val, toy_settings(tmp_path))
+    ranks = model_ranks(Oracle(20), catalogue, cases, toy_settings(tmp_path))
+    assert ranks.num_rows == 24 and set(ranks.column("rank").to_pylist()) == {1}
+
+
+def test_training_learns_the_toy_rule_and_the_registry_reuses_it(tmp_path):
+    settings = toy_settings(tmp_path)
+    catalogue = Catalogue.from_arrow(toy_catalogue())
+    data = TrainingData(catalogue, Sequences.from_arrow(toy_sequences(300, 1), catalogue))
+    first = get_or_train("sasrec_ce", data, settings)
+    assert first.trained_now and (first.entry / "checkpoints" / "latest.pt").exists()
+    assert first.summary["holdout_ndcg@10"] > 0.3  # 5 plausible next items of 20: random would be ~0.2
+    again = get_or_train("sasrec_ce", data, settings)
+    assert not again.trained_now and again.entry == first.entry
+    x = right_align([np.array([1, 6, 11])], 10)
+    assert torch.equal(first.model.score(x), again.model.score(x))
+    other = model_fingerprint("sasrec_ce", data, settings.replace(rec_seed=7))
+    assert other != model_fingerprint("sasrec_ce", data, settings)
+
+
+def test_a_killed_run_resumes_to_the_same_model(tmp_path):
+    settings = toy_settings(tmp_path, rec_epochs=4, rec_patience=4)
+    catalogue = Catalogue.from_arrow(toy_catalogue())
+    data = TrainingData(catalogue, Sequences.from_arrow(toy_sequences(120, 2), catalogue))
+    straight, _ = train_model("sid_sasrec", data, settings, tmp_path / "a", fp="fp")
+    train_model("sid_sasrec", data, settings.replace(rec_epochs=2), tmp_path / "b", fp="fp")  # "killed" after 2
+    resumed, summary = train_model("sid_sasrec", data, settings, tmp_path / "b", fp="fp")
+    assert summary["epochs_run"] == 4
+    for (k, v), (_, w) in zip(straight.state_dict().items(), resumed.state_dict().items()):
+        assert torch.equal(v, w), k
+
+
+def test_the_sid_model_scores_items_never_seen_in_training(tmp_path):
+    """I{g}4 of groups 2 and 3 never occurs in training; through its codes it still ranks with its group."""
+    settings = toy_settings(tmp_path)
+    catalogue = Catalogue.from_arrow(toy_catalogue())
+    data = TrainingData(catalogue, Sequences.from_arrow(toy_sequences(300, 3), catalogue))
+    index = catalogue.index()
+    histories = [np.array([index["I10"], index["I11"]]), np.array([index["I21"], index["I22"]])]  # next: group 2 / 3
+    unseen = [index["I24"], index["I34"]]
+    ranks = {}
+    for name in ("sid_sasrec", "sasrec_ce"):
+        model = get_or_train(name, data, settings).model
+        scores = model.score(right_align(histories, 10))
+        assert torch.isfinite(scores[:, 1:]).all()
+        ranks[name] = [int(1 + (scores[i, 1:] > scores[i, u]).sum()) for i, u in enumerate(unseen)]
+    # SID: above every item of the three wrong groups (15 of 20); the ID model has never seen them as anything
+    assert all(r <= PER_GROUP for r in ranks["sid_sasrec"]), ranks
+    assert sum(ranks["sid_sasrec"]) < sum(ranks["sasrec_ce"]), ranks
+
+
+def test_holdout_targets_are_never_training_targets(tmp_path):
+    from python_jobs.recommend.data import holdout_split
+
+    catalogue = Catalogue.from_arrow(toy_catalogue())
+    train = Sequences.from_arrow(toy_sequences(50, 4), catalogue)
+    split = holdout_split(train, 0.2, 42)
+    assert len(split.targets) == 10
+    fit = {tuple(s) for s in split.fit}
+    for history, target in zip(split.histories, split.targets):
+        assert tuple(history) in fit and (*history, target) not in fit
