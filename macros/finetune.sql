@@ -12,11 +12,6 @@
   '{{ text | replace("'", "''") }}'
 {%- endmacro %}
 
-{# The {placeholder} names of a template, in order (duplicates kept) #}
-{% macro ft_placeholders(template) -%}
-  {{ return(modules.re.findall('\{([A-Za-z_][A-Za-z0-9_]*)\}', template or '')) }}
-{%- endmacro %}
-
 {#
   A template as a SQL expression: literal text quoted, {column} placeholders as column references, the two
   characters \n as a newline. NULL in a used column makes the whole expression NULL (the record is then dropped
@@ -24,7 +19,7 @@
   placeholder stops the build with the task's name.
 #}
 {% macro ft_render_template(template, columns, task) -%}
-  {%- set parts = modules.re.split('(\{[A-Za-z_][A-Za-z0-9_]*\})', template or '') -%}
+  {%- set parts = modules.re.split('([{][A-Za-z_][A-Za-z0-9_]*[}])', template or '') -%}
   {%- set sql = [] -%}
   {%- for part in parts if part != '' -%}
     {%- if part.startswith('{') and part.endswith('}') -%}
