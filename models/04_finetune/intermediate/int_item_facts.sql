@@ -18,6 +18,12 @@ with items as (
         trim(coalesce(i.main_category, '')) as main_category,
         trim(coalesce(i.features_text, '')) as features,
         coalesce(i.product_type, '') as product_type,
+        array_to_string(i.platform, ', ') as platform,
+        array_to_string(i.genre, ', ') as genre,
+        coalesce(i.brand, '') as brand,
+        coalesce(i.franchise, '') as franchise,
+        coalesce(i.hardware_type, '') as hardware_type,
+        coalesce(i.multiplayer, '') as multiplayer,
         i.item_context as context
     from {{ ref('semantic_ids') }} s
     join {{ ref('items_enriched') }} i using (parent_asin)
@@ -51,6 +57,12 @@ select
     i.main_category,
     i.features,
     i.product_type,
+    i.platform,
+    i.genre,
+    i.brand,
+    i.franchise,
+    i.hardware_type,
+    i.multiplayer,
     i.context,
     {{ ft_sid_list('coalesce(s.similar_sid_list, []::varchar[])') }} as similar_sids,
     len(coalesce(s.similar_sid_list, []::varchar[]))::integer as n_similar
