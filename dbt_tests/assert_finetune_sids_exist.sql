@@ -4,7 +4,7 @@
 -- item and is not checked.) Returns the offending runs.
 {{ config(tags=['stage_04']) }}
 with runs as (
-    select distinct unnest(regexp_extract_all(m.content, {{ ft_sid_run_regex() }})) as run
+    select distinct unnest({{ ft_sid_runs('m.content') }}) as run
     from {{ ref('conversations') }}, unnest(messages[2:3]) as t(m)
 ),
 

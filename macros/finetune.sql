@@ -108,9 +108,28 @@
   {%- endif -%}
 {%- endmacro %}
 
+{# Pre-hook of every stage-4 model: DuckDB's memory limit (var ft_memory_limit; beyond it DuckDB spills to disk).
+   The setting is global to the connection, so it stays for the rest of the dbt invocation; '' leaves it alone. #}
+{% macro ft_memory_limit() -%}
+  {%- set limit = var('ft_memory_limit') | string -%}
+  {%- if limit -%}
+    {%- if not modules.re.fullmatch('[0-9.]+ *[KMGT]i?B', limit) -%}
+      {{ exceptions.raise_compiler_error("var ft_memory_limit must look like 3GB or 3000MB, got " ~ limit) }}
+    {%- endif -%}
+    set memory_limit = '{{ limit }}'
+  {%- else -%}
+    select 1
+  {%- endif -%}
+{%- endmacro %}
+
 {# A deterministic bucket in 0..9999 from md5 (stable across DuckDB versions, unlike hash()) #}
 {% macro ft_hash_bucket(expr, salt) -%}
   (md5_number({{ expr }} || {{ ft_sql_literal(salt) }}) % 10000)::integer
+{%- endmacro %}
+
+{# Words of a cleaned text: its spaces and newlines + 1 (the texts are single-spaced and trimmed) #}
+{% macro ft_word_count(text_expr) -%}
+  (length({{ text_expr }}) - length(replace(replace({{ text_expr }}, ' ', ''), chr(10), '')) + 1)
 {%- endmacro %}
 
 {# A list of Semantic IDs as prompt text #}
@@ -123,9 +142,20 @@
   {{ ft_sql_literal(var('ft_system_prompt')) }}
 {%- endmacro %}
 
-{# Regex of one complete Semantic ID; and of a run of ID tokens from <|sid_start|> (a complete ID or a prefix) #}
-{% macro ft_sid_regex() -%}'<\|sid_start\|>(?:<\|sid_\d+\|>)+<\|sid_end\|>'{%- endmacro %}
-{% macro ft_sid_run_regex() -%}'<\|sid_start\|>(?:<\|sid_\d+\|>)*(?:<\|sid_end\|>)?'{%- endmacro %}
+{#
+  The runs of Semantic-ID tokens in a text, in order, each from <|sid_start|>: a complete ID (ends with
+  <|sid_end|>) or a prefix (D tasks). Splitting on the start token (no regex) and matching the tokens anchored at
+  the start of each piece is much cheaper than scanning the whole text with a regex.
+#}
+{% macro ft_sid_runs(text_expr) -%}
+  list_transform(string_split({{ text_expr }}, '<|sid_start|>')[2:],
+                 lambda piece: '<|sid_start|>' || regexp_extract(piece, '^(?:<\|sid_\d+\|>)*(?:<\|sid_end\|>)?'))
+{%- endmacro %}
+
+{# The complete Semantic IDs in a text, in order #}
+{% macro ft_sids_in_text(text_expr) -%}
+  list_filter({{ ft_sid_runs(text_expr) }}, lambda run: ends_with(run, '<|sid_end|>'))
+{%- endmacro %}
 
 {#
   The most frequent value of `value_column` per `key_column` in `relation` (ties: the smaller value), with its
@@ -147,22 +177,24 @@
 {%- endmacro %}
 
 {#
-  Consecutive n-grams of complete Semantic IDs in the text `text_expr` of each row of `relation`, as one string
-  per n-gram (IDs in order of appearance). Rows with fewer than n IDs give none.
+  Windows of n consecutive IDs as hash(list of n IDs) (a 64-bit DuckDB hash: comparing numbers instead of
+  ~70-character strings per ID; a collision could only add a false alarm, never hide a leak).
+  ft_sid_windows_of_sequences: of semantic_id_sequence in a sequences relation; ft_sid_windows_of_text: of the
+  complete IDs in `text_expr`, with `id_window` (the IDs joined) for reporting.
 #}
-{% macro ft_sid_ngrams_of_text(relation, text_expr, n, where='true') -%}
-  select array_to_string(sids[i:i + {{ n - 1 }}], '') as ngram
-  from (
-      select regexp_extract_all({{ text_expr }}, {{ ft_sid_regex() }}) as sids
-      from {{ relation }}
-      where {{ where }}
-  ), unnest(range(1, len(sids) - {{ n - 2 }})) as r(i)
+{% macro ft_sid_windows_of_sequences(relation, n) -%}
+  select hash(semantic_id_sequence[i:i + {{ n - 1 }}]) as window_hash
+  from {{ relation }}, unnest(range(1, semantic_id_sequence_length - {{ n - 2 }})) as r(i)
 {%- endmacro %}
 
-{# Consecutive n-grams of `semantic_id_sequence` in a sequences relation #}
-{% macro ft_sid_ngrams_of_sequences(relation, n) -%}
-  select array_to_string(semantic_id_sequence[i:i + {{ n - 1 }}], '') as ngram
-  from {{ relation }}, unnest(range(1, semantic_id_sequence_length - {{ n - 2 }})) as r(i)
+{% macro ft_sid_windows_of_text(relation, text_expr, n, where='true') -%}
+  select hash(sids[i:i + {{ n - 1 }}]) as window_hash, array_to_string(sids[i:i + {{ n - 1 }}], '') as id_window
+  from (
+      select {{ ft_sids_in_text(text_expr) }} as sids
+      from {{ relation }}
+      -- only texts with at least n IDs can hold a window (a cheap test before extracting the IDs)
+      where ({{ where }}) and len(string_split({{ text_expr }}, '<|sid_end|>')) > {{ n }}
+  ), unnest(range(1, len(sids) - {{ n - 2 }})) as r(i)
 {%- endmacro %}
 
 {#
@@ -172,15 +204,17 @@
 #}
 {% macro ft_val_windows_in_train(conversations, n=3) -%}
   with val_only as (
-      {{ ft_sid_ngrams_of_sequences(ref('sequences_val'), n) }}
+      {{ ft_sid_windows_of_sequences(ref('sequences_val'), n) }}
       except
-      {{ ft_sid_ngrams_of_sequences(ref('sequences_train'), n) }}
+      {{ ft_sid_windows_of_sequences(ref('sequences_train'), n) }}
   ),
   train_windows as (
-      {{ ft_sid_ngrams_of_text(conversations, "messages[2].content || ' ' || messages[3].content", n,
-                               "split = 'train' and type in ('C', 'E', 'F')") }}
+      {{ ft_sid_windows_of_text(conversations, "messages[2].content || ' ' || messages[3].content", n,
+                                "split = 'train' and type in ('C', 'E', 'F')") }}
   )
-  select distinct ngram as leaked_window from train_windows where ngram in (select ngram from val_only)
+  select distinct id_window as leaked_window
+  from train_windows
+  where window_hash in (select window_hash from val_only)
 {%- endmacro %}
 
 {#

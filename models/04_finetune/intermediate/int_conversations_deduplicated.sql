@@ -10,11 +10,10 @@ select
     user_content,
     assistant_content,
     count(*)::integer as copies,
-    count(distinct user_id)::integer as n_source_users,
     min(user_id) as user_id,
     min(parent_asin) as parent_asin,
     md5_number({{ ft_sql_literal(var('ft_sample_salt')) }} || task || chr(31) || coalesce(user_content, '') || chr(31)
                || coalesce(assistant_content, '')) as record_hash
 from {{ ref('int_conversations_rendered') }}
+-- grouped on the texts themselves (a GROUP BY that DuckDB can spill to disk); no ORDER BY: conversations sorts
 group by split, type, task, drop_reason, user_content, assistant_content
-order by split, task, record_hash

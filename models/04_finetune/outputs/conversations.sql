@@ -28,6 +28,7 @@ kept as (
     {%- endif %}
 )
 
+-- sorted before the system prompt is added: the sort moves the short texts only (the projection keeps the order)
 select
     lower(printf('%032x', record_hash)) as record_id,
     split,
@@ -41,7 +42,9 @@ select
     user_id,
     parent_asin,
     copies,
-    n_source_users,
     record_hash
-from kept
-order by split, record_hash
+from (
+    select split, type, task, user_content, assistant_content, user_id, parent_asin, copies, record_hash
+    from kept
+    order by split, record_hash
+)
