@@ -176,6 +176,25 @@ def test_a_task_is_a_seed_row(scratch: DbtProject):
     assert "broken_task" in result.output and "{maker}" in result.output
 
 
+def test_weights_and_caps_select_nested_deterministic_subsets(sample_build: DbtProject, scratch: DbtProject):
+    full = {r[0] for r in sample_build.query(
+        "select record_id from sample.conversations where task = 'copurchase_forward' and split = 'train'")}
+    settings = {"ft_task_weights": {"copurchase_forward": 0.5}, "ft_task_caps": {"seq_last_2": 100}}
+    result = scratch.invoke("run", "--select", "conversations", "finetune_stats", vars=settings)
+    assert result.success, failure_messages(result)
+    half = {r[0] for r in scratch.query(
+        "select record_id from sample.conversations where task = 'copurchase_forward' and split = 'train'")}
+    assert half < full and 0.4 < len(half) / len(full) < 0.6
+    capped = dict(scratch.query("select split, count(*) from sample.conversations where task = 'seq_last_2' group by split"))
+    assert capped == {"train": 100, "val": 100}
+    (sampled,) = scratch.query("select sampled_out from sample.finetune_stats "
+                               "where split = 'train' and task = 'copurchase_forward'")[0]
+    assert sampled == len(full) - len(half)
+
+    bad = scratch.invoke("run", "--select", "conversations", vars={"ft_task_caps": {"no_such_task": 5}})
+    assert not bad.success and "no_such_task" in bad.output
+
+
 def test_the_leak_and_format_tests_can_fail(scratch: DbtProject):
     """Tamper with copies of records; each stage-4 singular test must catch its own fault."""
     import duckdb
