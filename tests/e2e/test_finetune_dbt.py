@@ -122,7 +122,7 @@ def test_stats_account_for_every_rendered_row(sample_build: DbtProject):
                s.dropped_empty_content, s.repeats_of_train, s.sampled_out, coalesce(c.n, 0)
         from sample.finetune_stats s
         left join (select split, task, count(*) as n from sample.conversations group by all) c using (split, task)
-        where s.type <> '(all)'""")
+        where s.task <> '(all)'""")
     assert rows
     for split, task, records, rendered, dups, heldout_text, empty, repeats, sampled, actual in rows:
         assert records == actual, (split, task)
