@@ -2,7 +2,6 @@
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
     from python_jobs.recommend import dbt_models
 
     return dbt_models.metrics_breakdown(

@@ -2,7 +2,6 @@
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
     from python_jobs.recommend import dbt_models
 
     ids = dbt.ref("recommenders").project("model_id").to_arrow_table().column(0).to_pylist()

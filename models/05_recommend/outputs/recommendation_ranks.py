@@ -2,7 +2,6 @@
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
     import pyarrow as pa
 
     from python_jobs.recommend import dbt_models

@@ -2,7 +2,6 @@
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
     from python_jobs.recommend import dbt_models
 
     ids = dbt.ref("int_rec_model_ranks").project("model_id").distinct().to_arrow_table().column(0).to_pylist()

@@ -1,0 +1,28 @@
+-- Every Semantic ID in a user or assistant message of `conversations` is a real one: a complete ID
+-- (<|sid_start|> ... <|sid_end|>) must be in semantic_ids, a prefix (D tasks) must be the 1-, 2- or 3-token prefix
+-- of one. Also catches the original's old <sid><SID_..> syntax. (The system prompt's format example is not an
+-- item and is not checked.) Returns the offending runs.
+{{ config(tags=['stage_04']) }}
+with runs as (
+    select distinct unnest({{ ft_sid_runs('m.content') }}) as run
+    from {{ ref('conversations') }}, unnest(messages[2:3]) as t(m)
+),
+
+prefixes as (
+    {%- for k in [1, 2, 3] %}
+    {% if not loop.first %}union all{% endif %}
+    select {{ sid_prefix('semantic_id', k) }} as prefix from {{ ref('semantic_ids') }}
+    {%- endfor %}
+)
+
+select run, 'unknown semantic id' as problem
+from runs
+where run like '%<|sid_end|>' and run not in (select semantic_id from {{ ref('semantic_ids') }})
+union all
+select run, 'unknown semantic id prefix'
+from runs
+where run not like '%<|sid_end|>' and run not in (select prefix from prefixes)
+union all
+select distinct m.content, 'old id syntax'
+from {{ ref('conversations') }}, unnest(messages[2:3]) as t(m)
+where m.content like '%<sid>%' or m.content like '%<SID\_%' escape '\'

@@ -1,0 +1,131 @@
+"""Stage 4's macros (macros/finetune.sql) rendered with plain Jinja and run by DuckDB on toy tables: no dbt build.
+
+dbt's context is stubbed (ref -> the bare name, var -> the defaults below), which is enough for the macros that
+turn a template into SQL and for the leak query.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import duckdb
+import jinja2
+import pytest
+
+MACROS = Path(__file__).resolve().parents[2] / "macros" / "finetune.sql"
+VARS = {"ft_sid_separator": ", ", "ft_system_prompt": "It's a prompt."}
+
+
+class CompilerError(Exception):
+    pass
+
+
+class Return(Exception):  # dbt's {{ return(x) }}
+    def __init__(self, value):
+        self.value = value
+
+
+def _raise(message):
+    raise CompilerError(message)
+
+
+def _return(value):
+    raise Return(value)
+
+
+@pytest.fixture(scope="module")
+def macros():
+    env = jinja2.Environment(extensions=["jinja2.ext.do"])
+    context = {
+        "modules": SimpleNamespace(re=re),
+        "exceptions": SimpleNamespace(raise_compiler_error=_raise),
+        "var": VARS.__getitem__,
+        "ref": lambda name: name,
+        "execute": False,
+        "return": _return,
+    }
+    return env.from_string(MACROS.read_text()).make_module(context)
+
+
+def sid(*codes: int) -> str:
+    return "<|sid_start|>" + "".join(f"<|sid_{256 * level + c}|>" for level, c in enumerate(codes)) + "<|sid_end|>"
+
+
+def render(macros, template: str, row: dict) -> str | None:
+    """Render `template` over a one-row table of `row` with DuckDB."""
+    con = duckdb.connect()
+    columns = ", ".join(f"?::varchar as {name}" for name in row)
+    con.execute(f"create table src as select {columns}", list(row.values()))
+    expression = str(macros.ft_render_template(template, list(row), "toy_task"))
+    return con.sql(f"select {expression} from src").fetchall()[0][0]
+
+
+def test_template_becomes_sql_with_quotes_newlines_and_repeats(macros):
+    row = {"sid": sid(1, 2, 3, 0), "title": 'Mario\'s "Kart" {8}'}
+    out = render(macros, 'Item {sid} is "{title}".\\nIt\'s {title}!', row)
+    assert out == f'Item {row["sid"]} is "{row["title"]}".\nIt\'s {row["title"]}!'
+
+
+def test_template_without_placeholders_and_empty_template(macros):
+    assert render(macros, "Just text; no fields", {"sid": "x"}) == "Just text; no fields"
+    assert render(macros, "", {"sid": "x"}) == ""
+
+
+def test_a_null_field_makes_the_message_null(macros):
+    assert render(macros, "Product {sid} has title: {title}", {"sid": "x", "title": None}) is None
+
+
+def test_unknown_placeholder_names_the_task_and_the_columns(macros):
+    with pytest.raises(CompilerError, match=r"toy_task.*\{maker\}.*columns: sid, title"):
+        macros.ft_render_template("{sid} is made by {maker}", ["sid", "title"], "toy_task")
+
+
+def test_literal_text_cannot_break_out_of_the_sql_string(macros):
+    hostile = "'); drop table src; --"
+    assert render(macros, hostile + " {sid}", {"sid": "x"}) == hostile + " x"
+
+
+def test_hash_bucket_is_md5_of_the_key_and_salt(macros):
+    """The held-out items and samples can be reproduced outside SQL: md5, little-endian, mod 10000."""
+    expression = str(macros.ft_hash_bucket("k", "salt-v1"))
+    buckets = duckdb.sql(f"select k, {expression} from (values ('B00001'), ('B00002'), ('X')) t(k)").fetchall()
+    for key, bucket in buckets:
+        digest = hashlib.md5((key + "salt-v1").encode()).digest()
+        assert bucket == int.from_bytes(digest, "little") % 10000
+
+
+def test_val_window_leak_query_finds_val_only_windows_and_ignores_shared_ones(macros):
+    a, b, c, d, e, f = (sid(i, i, i, 0) for i in range(6))
+    con = duckdb.connect()
+    con.execute(
+        """create table sequences_train as
+        select ?::varchar[] as semantic_id_sequence, 4 as semantic_id_sequence_length""",
+        [[a, b, c, d]],
+    )
+    con.execute(
+        """create table sequences_val as
+        select ?::varchar[] as semantic_id_sequence, 4 as semantic_id_sequence_length""",
+        [[a, b, c, e]],
+    )
+    con.execute("""create table conversations (split varchar, type varchar,
+                   messages struct(role varchar, content varchar)[])""")
+
+    def add(split: str, type_: str, user: str, assistant: str) -> None:
+        con.execute(
+            "insert into conversations values (?, ?, [{'role': 'system', 'content': 's'}, "
+            "{'role': 'user', 'content': ?}, {'role': 'assistant', 'content': ?}])",
+            [split, type_, user, assistant],
+        )
+
+    leak_sql = str(macros.ft_val_windows_in_train("conversations"))
+    add("train", "C", f"History: {a}, {b}. Next:", c)  # a b c: bought by a training user too
+    add("train", "F", f"Example: {b}, {c}, {d}", "ok")  # training user's own window
+    add("val", "C", f"History: {b}, {c}. Next:", e)  # val record: not checked
+    add("train", "D", f"Similar to {b}: {c}, {e}", "x")  # not a sequence task
+    assert con.sql(leak_sql).fetchall() == []
+    add("train", "C", f"History: {b}, {c}. Next:", e)  # b c e exists only in the val user's sequence
+    assert con.sql(leak_sql).fetchall() == [(b + c + e,)]
+    assert f not in b + c + e
