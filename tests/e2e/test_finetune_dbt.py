@@ -237,8 +237,8 @@ def test_the_leak_and_format_tests_can_fail(scratch: DbtProject):
             "select * replace ({}) from sample.conversations where split = 'train' and task = 'seq_last_2' limit 1"
         )
         for replacement in [
-            f"'x-' || record_id as record_id, [messages[1], {{'role': 'user', 'content': 'History: {val_only}'}}, messages[3]] as messages",
-            f"'y-' || record_id as record_id, [messages[1], messages[2], {{'role': 'assistant', 'content': '{fake_id}'}}] as messages",
+            f"'x-' || record_id as record_id, [messages[1], {{'role': 'user', 'content': 'History: {val_only}'}}, messages[3]] as messages",  # noqa: E501
+            f"'y-' || record_id as record_id, [messages[1], messages[2], {{'role': 'assistant', 'content': '{fake_id}'}}] as messages",  # noqa: E501
             "'z-' || record_id as record_id, [messages[1], messages[2], {'role': 'assistant', 'content': ' '}] as messages",
         ]:
             con.execute("insert into sample.conversations " + template.format(replacement))
