@@ -115,19 +115,41 @@ def test_bundled_sample_matches_reference(sample_build: DbtProject):
     assert dict(sample_build.query("select user_id, sequence from sample.sequences")) == sequences
 
 
+def _raw_line_count(path: Path) -> int:
+    """Lines of a gzip file by Python's own reader (not DuckDB's): newline bytes, plus an unterminated last line."""
+    with gzip.open(path, "rb") as f:
+        return sum(1 for _ in f)
+
+
+def assert_rejects_reconcile(project: DbtProject, raw_dir: Path, category: str) -> None:
+    """Every raw line is a row used or a reject, and prep_step_counts agrees, with lines counted outside DuckDB."""
+    raw = {
+        "meta": _raw_line_count(raw_dir / category / f"meta_{category}.jsonl.gz"),
+        "interactions": _raw_line_count(raw_dir / category / f"{category}.train.csv.gz") - 1,  # the header
+    }
+    rejects = dict(project.query(f"select source, count(*) from {category}.prep_rejects group by source"))
+    duplicates = project.query(
+        f"select count(*) from {category}.prep_rejects where starts_with(reason, 'duplicate_parent_asin')"
+    )[0][0]
+    used = {
+        "meta": project.query(f"select count(distinct parent_asin) from {category}.int_items_text")[0][0],
+        "interactions": project.query(
+            f"select count(*) from {category}.stg_interactions where reject_reason is null"
+        )[0][0],
+    }
+    steps = dict(
+        ((stage, order), rows)
+        for stage, order, rows in project.query(f"select stage, step_order, rows_out from {category}.prep_step_counts")
+    )
+    for source, stage in [("meta", "items"), ("interactions", "sequences")]:
+        assert raw[source] == used[source] + rejects.get(source, 0), source
+        assert steps[(stage, 1)] == raw[source], f"{source}: lines read"
+    assert steps[("items", 2)] == raw["meta"] - rejects.get("meta", 0) + duplicates
+    assert steps[("sequences", 2)] == used["interactions"]
+
+
 def test_rejects_reconcile_with_lines_read(sample_build: DbtProject):
-    ((meta_read,),) = sample_build.query(
-        "select rows_out from sample.prep_step_counts where stage='items' and step_order=1"
-    )
-    ((meta_valid,),) = sample_build.query(
-        "select rows_out from sample.prep_step_counts where stage='items' and step_order=2"
-    )
-    ((meta_rejects,),) = sample_build.query(
-        "select count(*) from sample.prep_rejects where source='meta' and not starts_with(reason, 'duplicate')"
-    )
-    assert meta_read == meta_valid + meta_rejects
-    with gzip.open(REPO / "data/raw/sample/meta_sample.jsonl.gz", "rb") as f:
-        assert meta_read == sum(1 for _ in f)
+    assert_rejects_reconcile(sample_build, REPO / "data" / "raw", "sample")
 
 
 def test_outputs_queryable_from_any_directory_and_by_the_duckdb_cli(sample_build: DbtProject, tmp_path, monkeypatch):
@@ -227,6 +249,7 @@ def test_bad_lines_are_kept_with_reasons_not_dropped(tmp_path):
                 b"[1, 2]",
                 _meta_line("A5", title=123),
                 _meta_line("A6"),
+                _meta_line("A7", description=["x" * 3000]),  # over max_line_bytes (below)
             ]
         )
         + b"\n"
@@ -244,12 +267,13 @@ def test_bad_lines_are_kept_with_reasons_not_dropped(tmp_path):
                 "U3,A1,5.0,1,,extra",
                 'U4,A1,5.0,1600000000000,"A4 A6',
                 'U5,A4,5.0,1003,"A1"',  # a quote never closed; a whole quoted field
+                "U6,A4,5.0,1004," + " ".join(["A1"] * 1000),  # over max_line_bytes
             ]
         ).encode()
         + b"\n"
     )
     _write_category(raw, "messy", meta, interactions)
-    project = DbtProject(tmp_path, vars={"category": "messy", "raw_dir": str(raw)})
+    project = DbtProject(tmp_path, vars={"category": "messy", "raw_dir": str(raw), "max_line_bytes": 2000})
     project.build(*STAGE_01)
     rejects = project.query(
         "select source, line_number, split_part(reason, ':', 1) from messy.prep_rejects order by all"
@@ -260,6 +284,7 @@ def test_bad_lines_are_kept_with_reasons_not_dropped(tmp_path):
         ("interactions", 7, "wrong_field_count"),
         ("interactions", 8, "wrong_field_count"),
         ("interactions", 9, "malformed_quotes"),
+        ("interactions", 11, "line size over maximum"),
         ("meta", 2, "invalid_json"),
         ("meta", 3, "invalid encoding"),
         ("meta", 4, "missing_field"),
@@ -267,7 +292,11 @@ def test_bad_lines_are_kept_with_reasons_not_dropped(tmp_path):
         ("meta", 6, "duplicate_parent_asin"),
         ("meta", 8, "not_a_json_object"),
         ("meta", 9, "wrong_type"),
+        ("meta", 11, "line size over maximum"),
     ]
+    (over_long,) = project.query("select reason from messy.prep_rejects where source = 'meta' and line_number = 11")
+    assert "2000 bytes" in over_long[0]  # the reason names the limit the line broke
+    assert_rejects_reconcile(project, raw, "messy")
     assert project.query("select parent_asin from messy.items order by 1") == [("A1",), ("A4",), ("A6",)]
     assert project.query("select user_id, sequence from messy.sequences") == [("U1", ["A1", "A4", "A6"])]
 
@@ -293,3 +322,13 @@ def test_empty_input_is_a_clear_error(tmp_path):
     result = DbtProject(tmp_path, vars={"category": "hollow", "raw_dir": str(raw)}).invoke("build", *STAGE_01)
     assert not result.success
     assert "empty" in failure_messages(result)
+
+
+def test_wrong_csv_header_names_the_expected_header(tmp_path):
+    raw = tmp_path / "raw"
+    _write_category(raw, "misheaded", _meta_line("A1") + b"\n", b"user,item,rating,ts,history\nU1,A1,5.0,1000,\n")
+    result = DbtProject(tmp_path, vars={"category": "misheaded", "raw_dir": str(raw)}).invoke("build", *STAGE_01)
+    assert not result.success
+    message = failure_messages(result)
+    assert 'the first line must be the header "user_id,parent_asin,rating,timestamp,history"' in message
+    assert "found: user,item,rating,ts,history" in message
