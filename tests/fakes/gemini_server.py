@@ -11,7 +11,8 @@ Answers imitate the three enrichment tasks from the tags in our prompts (<descri
 stored. Faults are scripted: `fail_next` applies to the next requests whatever they are; `faults[marker]`
 applies to requests whose prompt contains `marker` (stable under concurrency). A fault is an HTTP status
 (429, 503, 400, 401, ...) or one of: "timeout" (answer after `slow_s`), "malformed_json", "no_tags",
-"too_long", "empty", "extra_keys", "drop_one", "leak_400" (a 400 quoting the key), "ok".
+"too_long", "empty", "extra_keys", "drop_one", "leak_400" (a 400 quoting the key), "leak_401" (likewise,
+fatal), "ok".
 In a batched prompt, "drop_one" (leave the item out) and "too_long" hit only the items whose text holds the
 marker; without a marker (fail_next), "drop_one" drops the first item and "too_long" hits every item.
 
@@ -35,11 +36,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 _TAG = re.compile(r"<[^<>]*>")
+# spelled as a model might answer, never canonically ("PlayStation 4", "Xbox One", "Nintendo Switch"): a test that
+# finds the canonical name in a table has seen the code's normalisation at work, not the fake's answer
 _PLATFORMS = [
     ("PS5", r"\bps5\b|playstation 5"),
-    ("PlayStation 4", r"\bps4\b|playstation 4"),
-    ("Xbox One", r"xbox one"),
-    ("Nintendo Switch", r"\bswitch\b"),
+    ("PS4", r"\bps4\b|playstation 4"),
+    ("XB1", r"xbox one"),
+    ("Switch", r"\bswitch\b"),
     ("PC", r"\bpc\b|windows"),
 ]
 
@@ -206,6 +209,12 @@ class FakeGemini:
                 503: "UNAVAILABLE",
             }.get(fault, "UNKNOWN")
             return fault, {"error": {"code": fault, "message": f"fake {status}", "status": status}}, 0.0
+        if fault == "leak_401":  # a fatal error that quotes the key back: it must not reach any log or table
+            return (
+                401,
+                {"error": {"code": 401, "message": f"API key {api_key} not valid", "status": "UNAUTHENTICATED"}},
+                0.0,
+            )
         if fault == "leak_400":  # a server error that quotes the key back: it must be redacted before storing
             return (
                 400,
