@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import gzip
 import json
 import subprocess
@@ -13,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.dbt_helpers import REPO, SHARED_DATA, DbtProject, failure_messages
+from tests.e2e.reference_stage01 import reference_items, reference_length_stats, reference_sequences
 
 pytestmark = pytest.mark.e2e
 # the README's command for a new category: must end green without any flag (the project's indirect selection is
@@ -20,72 +20,52 @@ pytestmark = pytest.mark.e2e
 STAGE_01 = ("--select", "tag:stage_01")
 
 
-def _usable(record) -> bool:
-    """The type rules of stg_meta, restated: what a record must look like to be used."""
-
-    def is_text(v):
-        return v is None or isinstance(v, str)
-
-    def is_list(v):
-        return v is None or isinstance(v, list)
-
-    def is_number(v):
-        return v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
-
-    return (
-        isinstance(record, dict)
-        and isinstance(record.get("parent_asin"), str)
-        and record["parent_asin"].strip() != ""
-        and all(is_text(record.get(k)) for k in ("title", "main_category", "store"))
-        and all(is_list(record.get(k)) for k in ("features", "description", "categories"))
-        and (record.get("details") is None or isinstance(record["details"], dict))
-        and is_number(record.get("average_rating"))
-        and (record.get("rating_number") is None or type(record["rating_number"]) is int)
-    )
+ITEM_COLUMNS = (
+    "title, description_text, features_text, main_category, categories_text, store, average_rating, "
+    "rating_number, price, price_value, details, item_context"
+)
+STATS_COLUMNS = (
+    "sequences, min_length, max_length, mean_length, median_length, p90_length, truncated_sequences, "
+    "sequences_whose_target_had_no_metadata, interactions_kept"
+)
 
 
-def reference_notebook_01(raw_dir: Path, category: str, min_title=20, min_desc=100, min_len=3, max_len=100):
-    """The seed's notebook 01, written plainly: returns ({parent_asin}, {user_id: sequence})."""
-    items: set[str] = set()
-    seen: set[str] = set()
-    with gzip.open(raw_dir / category / f"meta_{category}.jsonl.gz", "rb") as f:
-        for raw in f:
-            try:
-                record = json.loads(raw.decode("utf-8"))
-            except ValueError:
-                continue
-            if not _usable(record) or record["parent_asin"].strip() in seen:
-                continue
-            asin = record["parent_asin"].strip()
-            seen.add(asin)
-            title = record.get("title") or ""
-            if len(title) > min_title and len(" ".join(record.get("description") or [])) > min_desc:
-                items.add(asin)
-    best: dict[str, tuple] = {}
-    with gzip.open(raw_dir / category / f"{category}.train.csv.gz", "rt", encoding="utf-8", errors="replace") as f:
-        for n, row in enumerate(csv.reader(f)):
-            if n == 0 or len(row) != 5:
-                continue
-            user, asin, rating, timestamp, history = row
-            try:
-                timestamp = int(timestamp)
-                float(rating or 0)
-            except ValueError:
-                continue
-            key = (len(history.split()), timestamp, _desc(asin), -n)
-            if user not in best or key > best[user][0]:
-                best[user] = (key, history.split() + [asin])
-    sequences = {}
-    for user, (_, full) in best.items():
-        kept = [item for item in full if item in items]
-        if len(kept) >= min_len:
-            sequences[user] = kept[-max_len:]
-    return items, sequences
+def _first_differences(expected: dict, got: dict, limit: int = 5) -> list:
+    """(key, column, expected, got) for the first values that differ (rows are dicts of columns)."""
+    found = []
+    for key in sorted(set(expected) | set(got)):
+        want, have = expected.get(key) or {}, got.get(key) or {}
+        found += [
+            (key, c, want.get(c), have.get(c)) for c in sorted(set(want) | set(have)) if want.get(c) != have.get(c)
+        ]
+    return found[:limit]
 
 
-def _desc(s: str) -> tuple:
-    # smaller parent_asin wins a tie, so invert it for a max() comparison
-    return tuple(-ord(c) for c in s) + (0,)
+def assert_matches_reference(project: DbtProject, raw_dir: Path, category: str) -> None:
+    """items, sequences and prep_sequence_length_stats equal, value by value, an independent plain-Python reading
+    of the raw files (tests/e2e/reference_stage01.py)."""
+    items = reference_items(raw_dir, category)
+    got_items = {}
+    for asin, *values in project.query(f"select parent_asin, {ITEM_COLUMNS} from {category}.items"):
+        row = dict(zip([c.strip() for c in ITEM_COLUMNS.split(",")], values))
+        row["details"] = json.loads(row["details"]) if row["details"] is not None else None
+        got_items[asin] = row
+    assert set(got_items) == set(items)
+    assert not _first_differences(items, got_items)
+    sequences = reference_sequences(raw_dir, category, set(items))
+    got_sequences = {
+        user: {"sequence": seq, "sequence_length": n, "last_timestamp": ts}
+        for user, seq, n, ts in project.query(
+            f"select user_id, sequence, sequence_length, last_timestamp from {category}.sequences"
+        )
+    }
+    expected_sequences = {
+        u: {k: s[k] for k in ("sequence", "sequence_length", "last_timestamp")} for u, s in sequences.items()
+    }
+    assert not _first_differences(expected_sequences, got_sequences)
+    (stats,) = project.query(f"select {STATS_COLUMNS} from {category}.prep_sequence_length_stats")
+    got_stats = dict(zip([c.strip() for c in STATS_COLUMNS.split(",")], (v if v is None else float(v) for v in stats)))
+    assert got_stats == pytest.approx(reference_length_stats(sequences))
 
 
 def test_bundled_sample_builds_items_and_sequences_parquet(sample_build: DbtProject):
@@ -110,9 +90,7 @@ def test_bundled_sample_builds_items_and_sequences_parquet(sample_build: DbtProj
 
 
 def test_bundled_sample_matches_reference(sample_build: DbtProject):
-    items, sequences = reference_notebook_01(REPO / "data" / "raw", "sample")
-    assert {r[0] for r in sample_build.query("select parent_asin from sample.items")} == items
-    assert dict(sample_build.query("select user_id, sequence from sample.sequences")) == sequences
+    assert_matches_reference(sample_build, REPO / "data" / "raw", "sample")
 
 
 def _raw_line_count(path: Path) -> int:
@@ -200,9 +178,7 @@ def test_real_amazon_rows_match_reference(category: str, tmp_path):
         pytest.skip(f"{SHARED_DATA / category} not present")
     project = DbtProject(tmp_path, vars={"category": category, "raw_dir": str(SHARED_DATA)})
     project.build(*STAGE_01)
-    items, sequences = reference_notebook_01(SHARED_DATA, category)
-    assert {r[0] for r in project.query(f"select parent_asin from {category}.items")} == items
-    assert dict(project.query(f"select user_id, sequence from {category}.sequences")) == sequences
+    assert_matches_reference(project, SHARED_DATA, category)
     assert project.query(f"select count(*) from {category}.prep_rejects") == [(0,)]
 
 
