@@ -53,7 +53,7 @@ def differences(reference: Path, candidate: Path) -> dict[str, int]:
     found = {}
     for name, columns in (("items", ITEM_COLUMNS), ("sequences", SEQUENCE_COLUMNS)):
         a, b = f"'{reference / name}.parquet'", f"'{candidate / name}.parquet'"
-        found[name] = con.sql(
+        found[name] = con.execute(
             f"select count(*) from ((select {columns} from {a} except all select {columns} from {b}) "
             f"union all (select {columns} from {b} except all select {columns} from {a}))"
         ).fetchone()[0]
