@@ -1,4 +1,7 @@
-"""Notebook 01 as one plain DuckDB script (no dbt, no rejects table): the floor for the dbt stage.
+"""Notebook 01 as one plain DuckDB script (no dbt, no rejects table), written directly from the rules.
+
+Not a floor for the dbt stage: it checks every line field by field, where stg_meta first tries one strict parse
+and inspects only the lines it refuses (on the full preset this script is slower than `dbt run` for that reason).
 
 It does the dbt models' work, so its time compares like with like: raw lines read as text, the same type rules
 (a line whose fields do not have the Amazon 2023 types is not used), the first line of a parent_asin kept
