@@ -57,12 +57,20 @@ def _number_text(value: float | None) -> str:
     return "" if value is None else repr(float(value))
 
 
-def reference_items(raw_dir: Path, category: str, min_title: int = 20, min_desc: int = 100) -> dict[str, dict]:
+def _too_long(raw: bytes, max_line_bytes: int | None) -> bool:
+    return max_line_bytes is not None and len(raw.rstrip(b"\r\n")) > max_line_bytes
+
+
+def reference_items(
+    raw_dir: Path, category: str, min_title: int = 20, min_desc: int = 100, max_line_bytes: int | None = None
+) -> dict[str, dict]:
     """{parent_asin: the items row} for the items that pass the filters; the first line of a parent_asin wins."""
     seen: set[str] = set()
     items: dict[str, dict] = {}
     with gzip.open(raw_dir / category / f"meta_{category}.jsonl.gz", "rb") as f:
         for raw in f:
+            if _too_long(raw, max_line_bytes):
+                continue
             try:
                 text = raw.decode("utf-8")
                 record = json.loads(text)
@@ -107,7 +115,12 @@ def reference_items(raw_dir: Path, category: str, min_title: int = 20, min_desc:
 
 
 def reference_sequences(
-    raw_dir: Path, category: str, items: set[str], min_len: int = 3, max_len: int = 100
+    raw_dir: Path,
+    category: str,
+    items: set[str],
+    min_len: int = 3,
+    max_len: int = 100,
+    max_line_bytes: int | None = None,
 ) -> dict[str, dict]:
     """{user_id: sequence row}: each user's longest history plus its target (ties: latest timestamp, then the
     smallest parent_asin, then the first line), items without metadata removed, at least min_len items, the last
@@ -115,12 +128,16 @@ def reference_sequences(
     best: dict[str, tuple[tuple, dict]] = {}
     with gzip.open(raw_dir / category / f"{category}.train.csv.gz", "rb") as f:
         for n, raw in enumerate(f):
+            if _too_long(raw, max_line_bytes):
+                continue
             try:
                 line = raw.decode("utf-8")
-                (fields,) = list(csv.reader([line]))
+                # strict: a quote opened and never closed is an error, not a field running to the end of the line
+                (fields,) = list(csv.reader([line], strict=True))
             except (ValueError, csv.Error):
                 continue
-            if n == 0 or len(fields) != 5:
+            # the format has no quotes inside a field: one left after parsing means a malformed line
+            if n == 0 or len(fields) != 5 or any('"' in x for x in fields):
                 continue
             user, asin, rating, timestamp, history = (x.strip() for x in fields)
             try:

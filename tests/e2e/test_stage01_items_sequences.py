@@ -41,10 +41,10 @@ def _first_differences(expected: dict, got: dict, limit: int = 5) -> list:
     return found[:limit]
 
 
-def assert_matches_reference(project: DbtProject, raw_dir: Path, category: str) -> None:
+def assert_matches_reference(project: DbtProject, raw_dir: Path, category: str, **limits) -> None:
     """items, sequences and prep_sequence_length_stats equal, value by value, an independent plain-Python reading
     of the raw files (tests/e2e/reference_stage01.py)."""
-    items = reference_items(raw_dir, category)
+    items = reference_items(raw_dir, category, **limits)
     got_items = {}
     for asin, *values in project.query(f"select parent_asin, {ITEM_COLUMNS} from {category}.items"):
         row = dict(zip([c.strip() for c in ITEM_COLUMNS.split(",")], values))
@@ -52,7 +52,7 @@ def assert_matches_reference(project: DbtProject, raw_dir: Path, category: str) 
         got_items[asin] = row
     assert set(got_items) == set(items)
     assert not _first_differences(items, got_items)
-    sequences = reference_sequences(raw_dir, category, set(items))
+    sequences = reference_sequences(raw_dir, category, set(items), **limits)
     got_sequences = {
         user: {"sequence": seq, "sequence_length": n, "last_timestamp": ts}
         for user, seq, n, ts in project.query(
@@ -274,6 +274,7 @@ def test_bad_lines_are_kept_with_reasons_not_dropped(tmp_path):
     (over_long,) = project.query("select reason from messy.prep_rejects where source = 'meta' and line_number = 11")
     assert "2000 bytes" in over_long[0]  # the reason names the limit the line broke
     assert_rejects_reconcile(project, raw, "messy")
+    assert_matches_reference(project, raw, "messy", max_line_bytes=2000)
     assert project.query("select parent_asin from messy.items order by 1") == [("A1",), ("A4",), ("A6",)]
     assert project.query("select user_id, sequence from messy.sequences") == [("U1", ["A1", "A4", "A6"])]
 
