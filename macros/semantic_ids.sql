@@ -57,10 +57,3 @@ select {{ column_name }} as bad_code
 from {{ model }}
 where {{ column_name }} is not null and {{ column_name }} not between 0 and {{ (var('sid_codebook_size') | int) - 1 }}
 {% endtest %}
-
-{# No value of this model's column appears in `other`.`other_column` (train and val users are disjoint) #}
-{% test disjoint_from(model, column_name, other, other_column=none) %}
-select {{ column_name }} as shared_value
-from {{ model }}
-where {{ column_name }} in (select {{ other_column or column_name }} from {{ other }})
-{% endtest %}

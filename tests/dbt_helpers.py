@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -68,6 +69,14 @@ class DbtProject:
     def query(self, sql: str) -> list[tuple]:
         with duckdb.connect(str(self.warehouse), read_only=True) as con:
             return con.sql(sql).fetchall()
+
+
+def copy_of(project: DbtProject, dest: Path) -> DbtProject:
+    """A private copy of a finished build (warehouse, outputs, caches, registry) for a test that changes it: it
+    starts from the shared build's state without a build of its own and without disturbing the other readers."""
+    shutil.copytree(project.root, dest, ignore=shutil.ignore_patterns("target", "logs"), dirs_exist_ok=True)
+    moved = {k: v.replace(str(project.root), str(dest)) if isinstance(v, str) else v for k, v in project.vars.items()}
+    return DbtProject(dest, vars=moved)
 
 
 def failure_messages(result: DbtResult) -> str:

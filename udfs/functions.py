@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 
 from python_jobs.common.paths import validate_category  # noqa: F401  (registered as UDFs)
@@ -21,3 +22,18 @@ def require_file(path: str, hint: str) -> str:
     if os.path.getsize(path) == 0:
         raise ValueError(f"raw input {path} is empty; re-fetch it with: {hint}")
     return path
+
+
+def count_raw_lines(path: str) -> int:
+    """Lines in a raw file (gzip when it ends in .gz), counted as newline bytes plus an unterminated last line.
+
+    Deliberately not DuckDB's CSV reader: the reconcile test checks that reader (every line it read is a row
+    or a reject), so the count it checks against must come from a different path.
+    """
+    opener = gzip.open if path.endswith(".gz") else open
+    lines, last = 0, b"\n"
+    with opener(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return lines + (last != b"\n")

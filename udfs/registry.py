@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import duckdb
-from duckdb.sqltypes import VARCHAR
+from duckdb.sqltypes import BIGINT, VARCHAR
 
 from udfs import functions
 
@@ -12,4 +12,5 @@ def register_all(conn: duckdb.DuckDBPyConnection) -> None:
     conn.create_function("ensure_dir", functions.ensure_dir, [VARCHAR], VARCHAR, side_effects=True)
     conn.create_function("require_file", functions.require_file, [VARCHAR, VARCHAR], VARCHAR, side_effects=True)
     conn.create_function("validate_category", functions.validate_category, [VARCHAR], VARCHAR, side_effects=True)
+    conn.create_function("count_raw_lines", functions.count_raw_lines, [VARCHAR], BIGINT, side_effects=True)
     conn.create_function("strip_tags", functions.strip_tags, [VARCHAR], VARCHAR, null_handling="special")

@@ -7,6 +7,13 @@ wrote decompressed data under a `.gz` name).
 
 A download goes to `<file>.part`, resumes with an HTTP Range request, is checked for the gzip magic bytes and
 for the announced size, and only then is renamed atomically to its final name.
+
+A `.part` only ever grows by bytes of the version of the remote file it was started from: the version's
+validator (a strong ETag, else Last-Modified) is kept beside it in `<file>.part.validator`, and a resume sends
+it as `If-Range`. When the remote file changed (the HEAD's validator differs, the server answers the If-Range
+with the whole new file, or a 206 carries another ETag), or when the part has no record of its version while
+the server names one, the part starts over. Without this, an old prefix plus the new file's tail of the same
+total size passed every check (the gzip magic is the old file's, the size is the new one's).
 """
 
 from __future__ import annotations
@@ -134,6 +141,45 @@ def part_path(dest: Path) -> Path:
     return dest.with_name(dest.name + ".part")
 
 
+def validator_path(part: Path) -> Path:
+    """Where the validator of the remote version a `.part` holds is kept."""
+    return part.with_name(part.name + ".validator")
+
+
+def response_validator(headers: object) -> str | None:
+    """What names this version of the remote file in an If-Range: a strong ETag, else Last-Modified.
+
+    A weak ETag (W/...) is left out: If-Range must not be used with one (RFC 9110, 13.1.5).
+    """
+    get = getattr(headers, "get", None)
+    if get is None:
+        return None
+    etag = (get("ETag") or "").strip()
+    if etag and not etag.startswith("W/"):
+        return etag
+    return (get("Last-Modified") or "").strip() or None
+
+
+def _stored_validator(part: Path) -> str | None:
+    try:
+        return validator_path(part).read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def _remember_validator(part: Path, validator: str | None) -> None:
+    record = validator_path(part)
+    if validator:
+        record.write_text(validator, encoding="utf-8")
+    else:
+        record.unlink(missing_ok=True)
+
+
+def discard_part(part: Path) -> None:
+    part.unlink(missing_ok=True)
+    validator_path(part).unlink(missing_ok=True)
+
+
 def parse_content_range(value: str | None) -> tuple[int | None, int | None, int | None]:
     """`bytes 100-199/1000` -> (100, 199, 1000); `bytes */1000` -> (None, None, 1000); unknown parts None."""
     if not value:
@@ -196,17 +242,23 @@ def _request(url: str, method: str = "GET", headers: dict[str, str] | None = Non
     return Request(url, method=method, headers={**base, **(headers or {})})
 
 
-def remote_size(url: str, *, timeout: float = 60.0) -> int | None:
-    """Content-Length from a HEAD request; None when the server does not say (or does not allow HEAD)."""
+def remote_info(url: str, *, timeout: float = 60.0) -> tuple[int | None, str | None]:
+    """(Content-Length, validator) from a HEAD request; None for what the server does not say (or no HEAD)."""
     try:
         with urlopen(_request(url, "HEAD"), timeout=timeout) as resp:
             length = resp.headers.get("Content-Length")
+            validator = response_validator(resp.headers)
     except HTTPError as exc:
         if exc.code in (405, 501):
             exc.close()
-            return None
+            return None, None
         raise
-    return int(length) if length and length.isdigit() else None
+    return (int(length) if length and length.isdigit() else None), validator
+
+
+def remote_size(url: str, *, timeout: float = 60.0) -> int | None:
+    """Content-Length from a HEAD request; None when the server does not say (or does not allow HEAD)."""
+    return remote_info(url, timeout=timeout)[0]
 
 
 def _with_retries(fn: Callable[[], T], *, retries: int, backoff: float, what: str) -> T:
@@ -264,11 +316,15 @@ def _get_into_part(url: str, part: Path, *, expected: int | None, timeout: float
     offset = part.stat().st_size if part.exists() else 0
     if expected is not None and offset > expected:
         log.info("%s is larger than the remote file; starting over", part)
-        part.unlink()
+        discard_part(part)
         offset = 0
     if expected is not None and offset == expected and offset > 0:
         return expected  # a previous attempt got everything; only the checks and the rename are left
+    stored = _stored_validator(part) if offset else None
     headers = {"Range": f"bytes={offset}-"} if offset else {}
+    if stored:
+        # the server sends the tail only if the file is still the version the part holds, else the whole file
+        headers["If-Range"] = stored
     try:
         resp = urlopen(_request(url, headers=headers), timeout=timeout)
     except HTTPError as exc:
@@ -278,11 +334,18 @@ def _get_into_part(url: str, part: Path, *, expected: int | None, timeout: float
             if total == offset and expected in (None, total):
                 return total
             log.info("server rejected the resume range for %s; starting over", part)
-            part.unlink()
+            discard_part(part)
             return _get_into_part(url, part, expected=expected, timeout=timeout, progress=progress)
         raise
     with resp:
         content_type = resp.headers.get("Content-Type")
+        sent = response_validator(resp.headers)
+        if resp.status == 206 and stored and sent and sent != stored:
+            # a server that ignores If-Range but honours Range: the tail belongs to another version
+            log.info("%s holds another version of the remote file (%s, now %s); starting over", part, stored, sent)
+            resp.close()
+            discard_part(part)
+            return _get_into_part(url, part, expected=expected, timeout=timeout, progress=progress)
         if resp.status == 206:
             start, _, total = parse_content_range(resp.headers.get("Content-Range"))
             if start != offset:
@@ -294,12 +357,14 @@ def _get_into_part(url: str, part: Path, *, expected: int | None, timeout: float
             with part.open("rb") as f:
                 head = f.read(64)  # the part's own start: re-check, a foreign .part must not be completed
             if head[:2] != GZIP_MAGIC:
-                part.unlink()
+                discard_part(part)
                 raise NotGzip(url, "(existing partial file)", head)
         elif resp.status == 200:
             if offset:
-                log.info("server ignored the Range request for %s; restarting from byte 0", part.name)
+                log.info("server sent the whole file for %s (changed, or Range ignored); restarting", part.name)
             offset, mode, head = 0, "wb", b""
+            # recorded before the first byte: an interrupted download always knows which version it holds
+            _remember_validator(part, sent)
             length = resp.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
         else:
@@ -319,7 +384,7 @@ def _get_into_part(url: str, part: Path, *, expected: int | None, timeout: float
                                 _check_magic(url, head + chunk[2:64], content_type)
                             except NotGzip:
                                 out.close()
-                                part.unlink(missing_ok=True)
+                                discard_part(part)
                                 raise
                     out.write(chunk)
                     bar.update(len(chunk))
@@ -328,7 +393,7 @@ def _get_into_part(url: str, part: Path, *, expected: int | None, timeout: float
         finally:
             bar.close()
     if len(head) < 2 and mode == "wb":
-        part.unlink(missing_ok=True)
+        discard_part(part)
         raise NotGzip(url, content_type, head)
     return total
 
@@ -350,10 +415,10 @@ def fetch_file(
     dest = Path(dest)
     part = part_path(dest)
     if force:
-        part.unlink(missing_ok=True)
+        discard_part(part)
     try:
-        expected = _with_retries(
-            lambda: remote_size(url, timeout=timeout), retries=retries, backoff=backoff, what=f"HEAD {url}"
+        expected, current = _with_retries(
+            lambda: remote_info(url, timeout=timeout), retries=retries, backoff=backoff, what=f"HEAD {url}"
         )
     except Exception as exc:
         err = _translate(exc, url, part, timeout)
@@ -373,6 +438,11 @@ def fetch_file(
         log.info("%s has %d bytes, the server has %d; downloading again", dest, local, expected)
 
     dest.parent.mkdir(parents=True, exist_ok=True)
+    if part.exists() and current is not None and _stored_validator(part) != current:
+        # started from another version of the remote file, or from an unknown one (no record): its bytes
+        # cannot be trusted to precede the current file's tail
+        log.info("%s is not from the current version of the remote file (%s); starting over", part, current)
+        discard_part(part)
     resumed_from = part.stat().st_size if part.exists() else 0
 
     def attempt() -> int:
@@ -391,6 +461,7 @@ def fetch_file(
     except Exception as exc:
         raise _translate(exc, url, part, timeout) from exc
     os.replace(part, dest)  # atomic on one filesystem: a reader never sees a half-written final file
+    validator_path(part).unlink(missing_ok=True)
     return FetchResult(dest, "resumed" if resumed_from else "downloaded", size)
 
 

@@ -3,12 +3,11 @@
 `sample_build` runs ONE full `dbt build` (no selection: every stage, every dbt test) of the bundled sample, offline,
 into an isolated temp folder (warehouse, outputs, embedding cache, enrichment cache, quantizer registry), once per
 pytest session. Tests that only read its results should use it instead of building again; tests that change the
-warehouse must work on a copy (see `copy_of`).
+warehouse must work on a copy (`tests.dbt_helpers.copy_of`).
 """
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -35,10 +34,3 @@ def sample_build(tmp_path_factory) -> DbtProject:
     project = DbtProject(root, vars=offline_vars(root))
     project.build()
     return project
-
-
-def copy_of(project: DbtProject, root: Path) -> DbtProject:
-    """A project over a copy of `project`'s warehouse (same vars, caches and registry; its own outputs and target)."""
-    root.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(project.warehouse, root / "warehouse.duckdb")
-    return DbtProject(root, vars=dict(project.vars))

@@ -116,10 +116,10 @@ def test_dbt_build_with_gemini_against_the_fake_server(tmp_path):
         assert all(r[3] == "gemini" for a, r in by_asin.items() if a != "P0003")
         assert {r[5] for r in rows} == {"gemini"} and {r[6] for r in rows} == {"gemini"}
         assert by_asin["P0001"][1] == "ITEM-1 Star Quest Adventure Game for Xbox One NEW!!!"  # the fake's answer
-        assert by_asin["P0000"][7] == ["PlayStation 4"]  # normalised from the fake's "PlayStation 4"
+        assert by_asin["P0000"][7] == ["PlayStation 4"]  # normalised from the fake's "PS4"
         assert (
             by_asin["P0002"][8].startswith("Product: ITEM-2 Star Quest")
-            and "\nPlatform: Nintendo Switch\n" in by_asin["P0002"][8]
+            and "\nPlatform: Nintendo Switch\n" in by_asin["P0002"][8]  # the fake says "Switch"
         )
         calls = dict(
             (r[0], r[1:])
@@ -139,6 +139,19 @@ def test_dbt_build_with_gemini_against_the_fake_server(tmp_path):
             project.query("select count(*) from tiny.int_clean_descriptions where status = 'ok' and cache_hit")[0][0]
             == N_ITEMS - 1
         )
+
+        # the fatal path: a 401 that quotes the key back stops the build (a fresh cache, so titles are sent)
+        fake.fail_next.extend(["leak_401"] * 20)
+        failed = project.invoke(
+            "build",
+            "--select",
+            "int_clean_titles",
+            vars={"enrich_base_url": fake.base_url, "enrich_cache_path": str(cache.parent / "after_401.sqlite")},
+            env={"GEMINI_API_KEY": KEY},
+        )
+        assert not failed.success and "401" in failed.output
+        assert fake.calls["fault:leak_401"] >= 1  # the server did echo the key: redaction had work to do
+        assert KEY not in failed.output
 
     out = project.out_dir / "tiny"
     assert pq.read_table(out / "items_enriched.parquet").num_rows == N_ITEMS

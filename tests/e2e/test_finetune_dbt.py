@@ -13,8 +13,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from tests.dbt_helpers import DbtProject, failure_messages
-from tests.e2e.conftest import copy_of
+from tests.dbt_helpers import DbtProject, copy_of, failure_messages
 
 pytestmark = pytest.mark.e2e
 SID = r"<\|sid_start\|>(?:<\|sid_\d+\|>){4}<\|sid_end\|>"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import gzip
 import json
 import subprocess
@@ -13,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.dbt_helpers import REPO, SHARED_DATA, DbtProject, failure_messages
+from tests.e2e.reference_stage01 import reference_items, reference_length_stats, reference_sequences
 
 pytestmark = pytest.mark.e2e
 # the README's command for a new category: must end green without any flag (the project's indirect selection is
@@ -20,72 +20,52 @@ pytestmark = pytest.mark.e2e
 STAGE_01 = ("--select", "tag:stage_01")
 
 
-def _usable(record) -> bool:
-    """The type rules of stg_meta, restated: what a record must look like to be used."""
-
-    def is_text(v):
-        return v is None or isinstance(v, str)
-
-    def is_list(v):
-        return v is None or isinstance(v, list)
-
-    def is_number(v):
-        return v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
-
-    return (
-        isinstance(record, dict)
-        and isinstance(record.get("parent_asin"), str)
-        and record["parent_asin"].strip() != ""
-        and all(is_text(record.get(k)) for k in ("title", "main_category", "store"))
-        and all(is_list(record.get(k)) for k in ("features", "description", "categories"))
-        and (record.get("details") is None or isinstance(record["details"], dict))
-        and is_number(record.get("average_rating"))
-        and (record.get("rating_number") is None or type(record["rating_number"]) is int)
-    )
+ITEM_COLUMNS = (
+    "title, description_text, features_text, main_category, categories_text, store, average_rating, "
+    "rating_number, price, price_value, details, item_context"
+)
+STATS_COLUMNS = (
+    "sequences, min_length, max_length, mean_length, median_length, p90_length, truncated_sequences, "
+    "sequences_whose_target_had_no_metadata, interactions_kept"
+)
 
 
-def reference_notebook_01(raw_dir: Path, category: str, min_title=20, min_desc=100, min_len=3, max_len=100):
-    """The seed's notebook 01, written plainly: returns ({parent_asin}, {user_id: sequence})."""
-    items: set[str] = set()
-    seen: set[str] = set()
-    with gzip.open(raw_dir / category / f"meta_{category}.jsonl.gz", "rb") as f:
-        for raw in f:
-            try:
-                record = json.loads(raw.decode("utf-8"))
-            except ValueError:
-                continue
-            if not _usable(record) or record["parent_asin"].strip() in seen:
-                continue
-            asin = record["parent_asin"].strip()
-            seen.add(asin)
-            title = record.get("title") or ""
-            if len(title) > min_title and len(" ".join(record.get("description") or [])) > min_desc:
-                items.add(asin)
-    best: dict[str, tuple] = {}
-    with gzip.open(raw_dir / category / f"{category}.train.csv.gz", "rt", encoding="utf-8", errors="replace") as f:
-        for n, row in enumerate(csv.reader(f)):
-            if n == 0 or len(row) != 5:
-                continue
-            user, asin, rating, timestamp, history = row
-            try:
-                timestamp = int(timestamp)
-                float(rating or 0)
-            except ValueError:
-                continue
-            key = (len(history.split()), timestamp, _desc(asin), -n)
-            if user not in best or key > best[user][0]:
-                best[user] = (key, history.split() + [asin])
-    sequences = {}
-    for user, (_, full) in best.items():
-        kept = [item for item in full if item in items]
-        if len(kept) >= min_len:
-            sequences[user] = kept[-max_len:]
-    return items, sequences
+def _first_differences(expected: dict, got: dict, limit: int = 5) -> list:
+    """(key, column, expected, got) for the first values that differ (rows are dicts of columns)."""
+    found = []
+    for key in sorted(set(expected) | set(got)):
+        want, have = expected.get(key) or {}, got.get(key) or {}
+        found += [
+            (key, c, want.get(c), have.get(c)) for c in sorted(set(want) | set(have)) if want.get(c) != have.get(c)
+        ]
+    return found[:limit]
 
 
-def _desc(s: str) -> tuple:
-    # smaller parent_asin wins a tie, so invert it for a max() comparison
-    return tuple(-ord(c) for c in s) + (0,)
+def assert_matches_reference(project: DbtProject, raw_dir: Path, category: str, **limits) -> None:
+    """items, sequences and prep_sequence_length_stats equal, value by value, an independent plain-Python reading
+    of the raw files (tests/e2e/reference_stage01.py)."""
+    items = reference_items(raw_dir, category, **limits)
+    got_items = {}
+    for asin, *values in project.query(f"select parent_asin, {ITEM_COLUMNS} from {category}.items"):
+        row = dict(zip([c.strip() for c in ITEM_COLUMNS.split(",")], values))
+        row["details"] = json.loads(row["details"]) if row["details"] is not None else None
+        got_items[asin] = row
+    assert set(got_items) == set(items)
+    assert not _first_differences(items, got_items)
+    sequences = reference_sequences(raw_dir, category, set(items), **limits)
+    got_sequences = {
+        user: {"sequence": seq, "sequence_length": n, "last_timestamp": ts}
+        for user, seq, n, ts in project.query(
+            f"select user_id, sequence, sequence_length, last_timestamp from {category}.sequences"
+        )
+    }
+    expected_sequences = {
+        u: {k: s[k] for k in ("sequence", "sequence_length", "last_timestamp")} for u, s in sequences.items()
+    }
+    assert not _first_differences(expected_sequences, got_sequences)
+    (stats,) = project.query(f"select {STATS_COLUMNS} from {category}.prep_sequence_length_stats")
+    got_stats = dict(zip([c.strip() for c in STATS_COLUMNS.split(",")], (v if v is None else float(v) for v in stats)))
+    assert got_stats == pytest.approx(reference_length_stats(sequences))
 
 
 def test_bundled_sample_builds_items_and_sequences_parquet(sample_build: DbtProject):
@@ -110,24 +90,45 @@ def test_bundled_sample_builds_items_and_sequences_parquet(sample_build: DbtProj
 
 
 def test_bundled_sample_matches_reference(sample_build: DbtProject):
-    items, sequences = reference_notebook_01(REPO / "data" / "raw", "sample")
-    assert {r[0] for r in sample_build.query("select parent_asin from sample.items")} == items
-    assert dict(sample_build.query("select user_id, sequence from sample.sequences")) == sequences
+    assert_matches_reference(sample_build, REPO / "data" / "raw", "sample")
+
+
+def _raw_line_count(path: Path) -> int:
+    """Lines of a gzip file by Python's own reader (not DuckDB's): newline bytes, plus an unterminated last line."""
+    with gzip.open(path, "rb") as f:
+        return sum(1 for _ in f)
+
+
+def assert_rejects_reconcile(project: DbtProject, raw_dir: Path, category: str) -> None:
+    """Every raw line is a row used or a reject, and prep_step_counts agrees, with lines counted outside DuckDB."""
+    raw = {
+        "meta": _raw_line_count(raw_dir / category / f"meta_{category}.jsonl.gz"),
+        "interactions": _raw_line_count(raw_dir / category / f"{category}.train.csv.gz") - 1,  # the header
+    }
+
+    def one(sql: str) -> int:
+        return project.query(sql)[0][0]
+
+    rejects = dict(project.query(f"select source, count(*) from {category}.prep_rejects group by source"))
+    duplicates = one(f"select count(*) from {category}.prep_rejects where starts_with(reason, 'duplicate_parent_asin')")
+    used = {
+        # distinct: a dedup that kept a repeat without rejecting it leaves a line unaccounted for
+        "meta": one(f"select count(distinct parent_asin) from {category}.int_items_text"),
+        "interactions": one(f"select count(*) from {category}.stg_interactions where reject_reason is null"),
+    }
+    steps = dict(
+        ((stage, order), rows)
+        for stage, order, rows in project.query(f"select stage, step_order, rows_out from {category}.prep_step_counts")
+    )
+    for source, stage in [("meta", "items"), ("interactions", "sequences")]:
+        assert raw[source] == used[source] + rejects.get(source, 0), source
+        assert steps[(stage, 1)] == raw[source], f"{source}: lines read"
+    assert steps[("items", 2)] == raw["meta"] - rejects.get("meta", 0) + duplicates
+    assert steps[("sequences", 2)] == used["interactions"]
 
 
 def test_rejects_reconcile_with_lines_read(sample_build: DbtProject):
-    ((meta_read,),) = sample_build.query(
-        "select rows_out from sample.prep_step_counts where stage='items' and step_order=1"
-    )
-    ((meta_valid,),) = sample_build.query(
-        "select rows_out from sample.prep_step_counts where stage='items' and step_order=2"
-    )
-    ((meta_rejects,),) = sample_build.query(
-        "select count(*) from sample.prep_rejects where source='meta' and not starts_with(reason, 'duplicate')"
-    )
-    assert meta_read == meta_valid + meta_rejects
-    with gzip.open(REPO / "data/raw/sample/meta_sample.jsonl.gz", "rb") as f:
-        assert meta_read == sum(1 for _ in f)
+    assert_rejects_reconcile(sample_build, REPO / "data" / "raw", "sample")
 
 
 def test_outputs_queryable_from_any_directory_and_by_the_duckdb_cli(sample_build: DbtProject, tmp_path, monkeypatch):
@@ -177,9 +178,7 @@ def test_real_amazon_rows_match_reference(category: str, tmp_path):
         pytest.skip(f"{SHARED_DATA / category} not present")
     project = DbtProject(tmp_path, vars={"category": category, "raw_dir": str(SHARED_DATA)})
     project.build(*STAGE_01)
-    items, sequences = reference_notebook_01(SHARED_DATA, category)
-    assert {r[0] for r in project.query(f"select parent_asin from {category}.items")} == items
-    assert dict(project.query(f"select user_id, sequence from {category}.sequences")) == sequences
+    assert_matches_reference(project, SHARED_DATA, category)
     assert project.query(f"select count(*) from {category}.prep_rejects") == [(0,)]
 
 
@@ -227,6 +226,7 @@ def test_bad_lines_are_kept_with_reasons_not_dropped(tmp_path):
                 b"[1, 2]",
                 _meta_line("A5", title=123),
                 _meta_line("A6"),
+                _meta_line("A7", description=["x" * 3000]),  # over max_line_bytes (below)
             ]
         )
         + b"\n"
@@ -244,12 +244,13 @@ def test_bad_lines_are_kept_with_reasons_not_dropped(tmp_path):
                 "U3,A1,5.0,1,,extra",
                 'U4,A1,5.0,1600000000000,"A4 A6',
                 'U5,A4,5.0,1003,"A1"',  # a quote never closed; a whole quoted field
+                "U6,A4,5.0,1004," + " ".join(["A1"] * 1000),  # over max_line_bytes
             ]
         ).encode()
         + b"\n"
     )
     _write_category(raw, "messy", meta, interactions)
-    project = DbtProject(tmp_path, vars={"category": "messy", "raw_dir": str(raw)})
+    project = DbtProject(tmp_path, vars={"category": "messy", "raw_dir": str(raw), "max_line_bytes": 2000})
     project.build(*STAGE_01)
     rejects = project.query(
         "select source, line_number, split_part(reason, ':', 1) from messy.prep_rejects order by all"
@@ -260,6 +261,7 @@ def test_bad_lines_are_kept_with_reasons_not_dropped(tmp_path):
         ("interactions", 7, "wrong_field_count"),
         ("interactions", 8, "wrong_field_count"),
         ("interactions", 9, "malformed_quotes"),
+        ("interactions", 11, "line size over maximum"),
         ("meta", 2, "invalid_json"),
         ("meta", 3, "invalid encoding"),
         ("meta", 4, "missing_field"),
@@ -267,7 +269,12 @@ def test_bad_lines_are_kept_with_reasons_not_dropped(tmp_path):
         ("meta", 6, "duplicate_parent_asin"),
         ("meta", 8, "not_a_json_object"),
         ("meta", 9, "wrong_type"),
+        ("meta", 11, "line size over maximum"),
     ]
+    (over_long,) = project.query("select reason from messy.prep_rejects where source = 'meta' and line_number = 11")
+    assert "2000 bytes" in over_long[0]  # the reason names the limit the line broke
+    assert_rejects_reconcile(project, raw, "messy")
+    assert_matches_reference(project, raw, "messy", max_line_bytes=2000)
     assert project.query("select parent_asin from messy.items order by 1") == [("A1",), ("A4",), ("A6",)]
     assert project.query("select user_id, sequence from messy.sequences") == [("U1", ["A1", "A4", "A6"])]
 
@@ -293,3 +300,13 @@ def test_empty_input_is_a_clear_error(tmp_path):
     result = DbtProject(tmp_path, vars={"category": "hollow", "raw_dir": str(raw)}).invoke("build", *STAGE_01)
     assert not result.success
     assert "empty" in failure_messages(result)
+
+
+def test_wrong_csv_header_names_the_expected_header(tmp_path):
+    raw = tmp_path / "raw"
+    _write_category(raw, "misheaded", _meta_line("A1") + b"\n", b"user,item,rating,ts,history\nU1,A1,5.0,1000,\n")
+    result = DbtProject(tmp_path, vars={"category": "misheaded", "raw_dir": str(raw)}).invoke("build", *STAGE_01)
+    assert not result.success
+    message = failure_messages(result)
+    assert 'the first line must be the header "user_id,parent_asin,rating,timestamp,history"' in message
+    assert "found: user,item,rating,ts,history" in message

@@ -11,12 +11,17 @@ Answers imitate the three enrichment tasks from the tags in our prompts (<descri
 stored. Faults are scripted: `fail_next` applies to the next requests whatever they are; `faults[marker]`
 applies to requests whose prompt contains `marker` (stable under concurrency). A fault is an HTTP status
 (429, 503, 400, 401, ...) or one of: "timeout" (answer after `slow_s`), "malformed_json", "no_tags",
-"too_long", "empty", "extra_keys", "drop_one", "leak_400" (a 400 quoting the key), "ok".
+"too_long", "empty", "extra_keys", "drop_one", "leak_400" (a 400 quoting the key), "leak_401" (likewise,
+fatal), "ok".
 In a batched prompt, "drop_one" (leave the item out) and "too_long" hit only the items whose text holds the
 marker; without a marker (fail_next), "drop_one" drops the first item and "too_long" hits every item.
 
+Latency: `latency_s` per generateContent call plus `per_token_s` per output token (tokens = characters / 4, as
+the fake's usageMetadata counts them), so a batched answer for ten items takes longer than an answer for one, as a
+real model's decoding does; both default to 0 for tests.
+
 Run standalone (used by the benchmark and the kill/resume test):
-  python -m tests.fakes.gemini_server --latency 0.2      # prints "READY http://127.0.0.1:PORT"
+  python -m tests.fakes.gemini_server --latency 0.2 --per-token-latency 0.002   # prints "READY http://127.0.0.1:PORT"
 """
 
 from __future__ import annotations
@@ -35,11 +40,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 _TAG = re.compile(r"<[^<>]*>")
+# spelled as a model might answer, never canonically ("PlayStation 4", "Xbox One", "Nintendo Switch"): a test that
+# finds the canonical name in a table has seen the code's normalisation at work, not the fake's answer
 _PLATFORMS = [
     ("PS5", r"\bps5\b|playstation 5"),
-    ("PlayStation 4", r"\bps4\b|playstation 4"),
-    ("Xbox One", r"xbox one"),
-    ("Nintendo Switch", r"\bswitch\b"),
+    ("PS4", r"\bps4\b|playstation 4"),
+    ("XB1", r"xbox one"),
+    ("Switch", r"\bswitch\b"),
     ("PC", r"\bpc\b|windows"),
 ]
 
@@ -140,12 +147,14 @@ class FakeGemini:
         self,
         latency_s: float = 0.0,
         slow_s: float = 2.0,
+        per_token_s: float = 0.0,
         responder: Responder | None = None,
         batch_polls_before_done: int = 1,
         batch_final_state: str = "BATCH_STATE_SUCCEEDED",
     ) -> None:
         self.latency_s = latency_s
         self.slow_s = slow_s
+        self.per_token_s = per_token_s
         self.responder = responder
         self.batch_polls_before_done = batch_polls_before_done
         self.batch_final_state = batch_final_state
@@ -206,6 +215,12 @@ class FakeGemini:
                 503: "UNAVAILABLE",
             }.get(fault, "UNKNOWN")
             return fault, {"error": {"code": fault, "message": f"fake {status}", "status": status}}, 0.0
+        if fault == "leak_401":  # a fatal error that quotes the key back: it must not reach any log or table
+            return (
+                401,
+                {"error": {"code": 401, "message": f"API key {api_key} not valid", "status": "UNAUTHENTICATED"}},
+                0.0,
+            )
         if fault == "leak_400":  # a server error that quotes the key back: it must be redacted before storing
             return (
                 400,
@@ -222,6 +237,7 @@ class FakeGemini:
         if fault == "empty":
             return 200, {"candidates": [{"finishReason": "SAFETY", "content": {"role": "model", "parts": []}}]}, 0.0
         text = self.responder(prompt, body) if self.responder else default_answer(prompt, fault, marker)
+        delay += self.per_token_s * (len(text) // 4)  # decoding time grows with the answer
         return (
             200,
             {
@@ -374,8 +390,11 @@ class FakeGemini:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Fake Gemini API on 127.0.0.1 (for tests and benchmarks).")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every generateContent call")
+    parser.add_argument(
+        "--per-token-latency", type=float, default=0.0, help="seconds added per output token (characters / 4)"
+    )
     args = parser.parse_args(argv)
-    fake = FakeGemini(latency_s=args.latency).start()
+    fake = FakeGemini(latency_s=args.latency, per_token_s=args.per_token_latency).start()
     print(f"READY {fake.base_url}", flush=True)
     try:
         while True:

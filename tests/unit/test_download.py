@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import random
 import re
 import socket
@@ -39,6 +40,20 @@ class ServerState:
     fail_gets: dict[str, int] = field(default_factory=dict)  # path -> number of 503s before serving
     requests: list[tuple[str, str, str | None]] = field(default_factory=list)  # (method, path, Range header)
     sent: list[int] = field(default_factory=list)  # body bytes written per GET
+    # which version validator the server sends: "etag" (strong), "last_modified", "weak_etag" or "none"
+    validator: str = "etag"
+    head_validator: bool = True  # False: HEAD says nothing about the version, only GET does
+    honour_if_range: bool = True  # False: Range is honoured whatever If-Range says (a broken server)
+    if_ranges: list[str | None] = field(default_factory=list)  # the If-Range header of each GET
+
+    def version(self, path: str) -> dict[str, str]:
+        """The validator headers of the file now at `path` (they change whenever its bytes change)."""
+        digest = hashlib.sha256(self.files[path]).hexdigest()[:16]
+        return {
+            "etag": {"ETag": f'"{digest}"'},
+            "weak_etag": {"ETag": f'W/"{digest}"'},
+            "last_modified": {"Last-Modified": f"Mon, 0{int(digest, 16) % 9 + 1} Nov 2026 00:00:00 GMT"},
+        }.get(self.validator, {})
 
     def gets(self, path: str | None = None) -> list[tuple[str, str, str | None]]:
         return [r for r in self.requests if r[0] == "GET" and (path is None or r[1] == path)]
@@ -69,6 +84,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?")[0]
         rng = self.headers.get("Range")
         st.requests.append((self.command, path, rng))
+        if not head:
+            st.if_ranges.append(self.headers.get("If-Range"))
         body = st.files.get(path)
         mode = st.modes.get(path, "")
         if not head and st.fail_gets.get(path, 0) > 0:
@@ -79,6 +96,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(404)
             return
         gz = {"Content-Type": "application/x-gzip"}
+        if not head or st.head_validator:
+            gz.update(st.version(path))
+        if_range = self.headers.get("If-Range")
+        if rng and if_range and st.honour_if_range and if_range not in st.version(path).values():
+            rng = None  # RFC 9110: the file changed, so the whole of it, not a tail of the new one
         if mode == "html":
             self._send(200, HTML, {"Content-Type": "text/html", "Content-Length": str(len(HTML))}, head)
         elif mode == "truncate":  # announces the full size, sends half, closes (HTTP/1.0)
@@ -132,6 +154,17 @@ def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]  # closed on exit: connecting is refused
+
+
+def _leave_part(dest: Path, data: bytes, state: ServerState | None = None, path: str | None = None) -> Path:
+    """A `.part` as an interrupted download leaves it: with the validator of the version it was started from."""
+    part = dl.part_path(dest)
+    part.parent.mkdir(parents=True, exist_ok=True)
+    part.write_bytes(data)
+    if state is not None and path is not None:
+        for value in state.version(path).values():
+            dl.validator_path(part).write_text(value)
+    return part
 
 
 def _fetch(url: str, dest: Path, **kw: object) -> dl.FetchResult:
@@ -191,7 +224,7 @@ def test_resume_sends_range_and_is_byte_identical(server, tmp_path: Path) -> Non
     body = state.files[PATHS["train"]] = _gz(2)
     dest = tmp_path / f"{CAT}.train.csv.gz"
     cut = 70_001
-    dl.part_path(dest).write_bytes(body[:cut])
+    _leave_part(dest, body[:cut], state, PATHS["train"])
     result = _fetch(base + PATHS["train"], dest)
     assert result.status == "resumed"
     assert dest.read_bytes() == body
@@ -205,7 +238,7 @@ def test_server_ignoring_range_restarts_from_zero(server, tmp_path: Path) -> Non
     body = state.files[PATHS["meta"]] = _gz(3)
     state.modes[PATHS["meta"]] = "ignore_range"
     dest = tmp_path / "meta.jsonl.gz"
-    dl.part_path(dest).write_bytes(body[:50_000])
+    _leave_part(dest, body[:50_000], state, PATHS["meta"])
     _fetch(base + PATHS["meta"], dest)
     assert state.gets()[0][2] == "bytes=50000-"  # asked to resume, got a 200 with the whole file
     assert dest.read_bytes() == body  # not the old 50 kB followed by the whole file again
@@ -239,7 +272,8 @@ def test_foreign_partial_file_is_not_completed(server, tmp_path: Path) -> None:
     state, base = server
     state.files[PATHS["meta"]] = _gz(6)
     dest = tmp_path / "meta.jsonl.gz"
-    dl.part_path(dest).write_bytes(HTML)  # e.g. an error page left behind by another tool
+    # e.g. an error page left behind by another tool; even with a matching version record it is not completed
+    _leave_part(dest, HTML, state, PATHS["meta"])
     with pytest.raises(dl.NotGzip):
         _fetch(base + PATHS["meta"], dest)
     assert not dest.exists() and not dl.part_path(dest).exists()
@@ -298,7 +332,7 @@ def test_complete_part_only_needs_the_rename(server, tmp_path: Path) -> None:
     state, base = server
     body = state.files[PATHS["meta"]] = _gz(11)
     dest = tmp_path / "meta.jsonl.gz"
-    dl.part_path(dest).write_bytes(body)  # interrupted between the last byte and the rename
+    _leave_part(dest, body, state, PATHS["meta"])  # interrupted between the last byte and the rename
     _fetch(base + PATHS["meta"], dest)
     assert dest.read_bytes() == body and state.gets() == []
 
@@ -412,3 +446,80 @@ def test_retry_classification() -> None:
     assert dl.is_retryable(HTTPError("http://x", 503, "unavailable", None, None))  # type: ignore[arg-type]
     assert not dl.is_retryable(HTTPError("http://x", 404, "not found", None, None))  # type: ignore[arg-type]
     assert not dl.is_retryable(dl.NotGzip("http://x", "text/html", b"<html>"))
+
+
+# --------------------------------------------------------------------------------------------- a changed remote file
+def _new_version(old: bytes) -> bytes:
+    """Another file of exactly the same size: only the version record can tell a stale prefix from a good one."""
+    new = _gz(99, 400_000)[: len(old)]
+    assert len(new) == len(old) and new[:2] == dl.GZIP_MAGIC and new != old
+    return new
+
+
+def _interrupted_download(state: ServerState, base: str, dest: Path, path: str) -> bytes:
+    """A real download cut short by the server: leaves a `.part` and its version record."""
+    old = state.files[path] = _gz(20)
+    state.modes[path] = "truncate"
+    with pytest.raises(dl.SizeMismatch):
+        _fetch(base + path, dest)
+    state.modes.pop(path)
+    assert dl.validator_path(dl.part_path(dest)).read_text() in state.version(path).values()
+    return old
+
+
+@pytest.mark.parametrize("validator", ["etag", "last_modified"])
+def test_part_of_an_older_remote_file_is_restarted_not_completed(server, tmp_path: Path, validator: str) -> None:
+    state, base = server
+    state.validator = validator
+    dest = tmp_path / "meta.jsonl.gz"
+    old = _interrupted_download(state, base, dest, PATHS["meta"])
+    new = state.files[PATHS["meta"]] = _new_version(old)  # the server's file changes before the resume
+    state.requests.clear()
+    assert _fetch(base + PATHS["meta"], dest).status == "downloaded"
+    assert dest.read_bytes() == new  # not the old half followed by the new half
+    assert [r[2] for r in state.gets()] == [None]  # the HEAD's validator told: one plain GET, no Range
+    assert not dl.validator_path(dl.part_path(dest)).exists()
+
+
+def test_if_range_gets_the_whole_file_when_only_get_names_the_version(server, tmp_path: Path) -> None:
+    state, base = server
+    state.head_validator = False  # so only the server's answer to If-Range can tell
+    dest = tmp_path / "meta.jsonl.gz"
+    old = _interrupted_download(state, base, dest, PATHS["meta"])
+    recorded = dl.validator_path(dl.part_path(dest)).read_text()
+    new = state.files[PATHS["meta"]] = _new_version(old)
+    state.if_ranges.clear()
+    _fetch(base + PATHS["meta"], dest)
+    assert state.if_ranges == [recorded]  # the resume was conditional on the old version
+    assert dest.read_bytes() == new
+
+
+def test_a_206_of_another_version_is_not_appended(server, tmp_path: Path) -> None:
+    state, base = server
+    state.head_validator, state.honour_if_range = False, False  # a server that sends a tail whatever If-Range says
+    dest = tmp_path / "meta.jsonl.gz"
+    old = _interrupted_download(state, base, dest, PATHS["meta"])
+    new = state.files[PATHS["meta"]] = _new_version(old)
+    state.requests.clear()
+    _fetch(base + PATHS["meta"], dest)
+    assert dest.read_bytes() == new
+    assert [r[2] for r in state.gets()] == [f"bytes={len(old) // 2}-", None]  # the 206's ETag told: restarted
+
+
+def test_part_without_a_version_record_is_restarted_when_the_server_names_versions(server, tmp_path: Path) -> None:
+    state, base = server
+    body = state.files[PATHS["meta"]] = _gz(21)
+    dest = tmp_path / "meta.jsonl.gz"
+    dl.part_path(dest).write_bytes(_new_version(body)[:60_000])  # from an older tool: which version is unknown
+    assert _fetch(base + PATHS["meta"], dest).status == "downloaded"
+    assert dest.read_bytes() == body and [r[2] for r in state.gets()] == [None]
+
+
+def test_part_is_resumed_when_the_server_names_no_versions(server, tmp_path: Path) -> None:
+    state, base = server
+    state.validator = "weak_etag"  # unusable in If-Range, so as good as none
+    body = state.files[PATHS["meta"]] = _gz(22)
+    dest = tmp_path / "meta.jsonl.gz"
+    dl.part_path(dest).write_bytes(body[:60_000])
+    assert _fetch(base + PATHS["meta"], dest).status == "resumed"
+    assert dest.read_bytes() == body and state.if_ranges == [None]

@@ -132,21 +132,24 @@ def test_over_long_item_in_a_batch_is_retried_alone(fake):
 def test_item_that_keeps_failing_falls_back_alone_and_is_retried_next_run(fake, tmp_path):
     cache = AnswerCache(tmp_path / "c.sqlite")
     fake.add_fault("ITEM-1 &amp;", "drop_one", "no_tags", "no_tags", "no_tags")  # 4 attempts, none usable
-    table, stats = run_task(get_task("descriptions"), descriptions(4), provider(fake), cache, progress=False)
+    # sales talk the rules remove and the fake keeps: the fallback's text shows who wrote it
+    items = [(a, t + " BUY NOW!!! Free shipping!" if i == 1 else t) for i, (a, t) in enumerate(descriptions(4))]
+    table, stats = run_task(get_task("descriptions"), items, provider(fake), cache, progress=False)
     rows = table.to_pylist()
     assert [r["status"] for r in rows] == ["ok", "fallback", "ok", "ok"]
     assert (
         rows[1]["provider"] == "offline" and rows[1]["attempts"] == 4 and "no <clean_description>" in rows[1]["error"]
     )
-    assert rows[1]["clean_description"] == expected(1)  # the rules' answer, never "NA"
+    assert rows[1]["clean_description"] == expected(1)  # the rules' answer (the fake's keeps "BUY NOW!!!"), not "NA"
     assert stats.requests == 4 and stats.ok == 3 and stats.failed == 1
     key = rows[1]["input_hash"]
     failed = cache.get_many("clean_description", "v1", MODEL, [key])[key]
     assert failed.status == "failed" and failed.value is None
     fake.reset_counts()
-    table, stats = run_task(get_task("descriptions"), descriptions(4), provider(fake), cache, progress=False)
+    table, stats = run_task(get_task("descriptions"), items, provider(fake), cache, progress=False)
     assert fake.calls["generate"] == 1 and not batched(fake.prompts[0]) and stats.cached == 3
     assert set(table.column("status").to_pylist()) == {"ok"}
+    assert table.column("clean_description").to_pylist()[1] == expected(1) + " BUY NOW!!! Free shipping!"  # the API's
 
 
 def test_a_failed_request_retries_the_batch_whole(fake):

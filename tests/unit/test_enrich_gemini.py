@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -49,7 +50,18 @@ def descriptions(n: int, prefix: str = "ITEM") -> list[tuple[str, str]]:
     return [(f"A{i:03d}", f"{prefix}-{i} &amp; a <b>plain</b> description of product number {i}.") for i in range(n)]
 
 
+def _chatty_answer(prompt: str, body: dict) -> str:
+    """An answer only the parser can turn into the cleaned text: a preamble, the tag block with stray markup and
+    broken spacing inside, a postscript. The item number ties each answer to its input."""
+    (number,) = re.findall(r"ITEM-(\d+) ", prompt)[-1:] or ["999"]
+    return (
+        "Sure! Here is the cleaned description.\n<clean_description>\n  Item   number <b>"
+        f"{number}</b>,\n cleaned  </clean_description>\nLet me know if you need anything else."
+    )
+
+
 def test_success_real_sdk_answers_are_parsed_cached_and_keyed(fake, tmp_path):
+    fake.responder = _chatty_answer
     cache = AnswerCache(tmp_path / "c.sqlite")
     long_item = ("A999", "spam " * 1000)  # 5,000 characters: truncated to 2,000 before the call
     table, stats = run_task(
@@ -57,7 +69,8 @@ def test_success_real_sdk_answers_are_parsed_cached_and_keyed(fake, tmp_path):
     )
     assert stats.called == 6 and stats.ok == 6 and stats.requests == 6 and stats.errors == {}
     rows = {r["parent_asin"]: r for r in table.to_pylist()}
-    assert rows["A001"]["clean_description"] == "ITEM-1 & a plain description of product number 1."
+    assert rows["A001"]["clean_description"] == "Item number 1 , cleaned"
+    assert rows["A004"]["clean_description"] == "Item number 4 , cleaned"
     assert {r["status"] for r in rows.values()} == {"ok"} and {r["provider"] for r in rows.values()} == {"gemini"}
     assert {r["model"] for r in rows.values()} == {"gemini-2.5-flash-lite"}
     assert fake.api_keys == {KEY}  # sent as a header, by the SDK
@@ -251,3 +264,23 @@ def test_batch_jobs_that_fail_are_submitted_again(tmp_path):
         fake.batch_final_state = "BATCH_STATE_SUCCEEDED"
         table, stats = run_task(task, items, p, cache, progress=False, batch_api=True)
         assert fake.calls["batch_create"] == 2 and set(table.column("status").to_pylist()) == {"ok"}
+
+
+def test_identical_inputs_share_one_call(fake):
+    answers = iter(range(100))
+    # every call gets a new answer, so items that share a call are the ones that share an answer
+    fake.responder = lambda prompt, body: f"<clean_description>answer {next(answers)}</clean_description>"
+    long_head = "x" * 2000
+    items = [
+        ("A", "the same text"),
+        ("B", "another text"),
+        ("C", "the same text"),
+        ("D", "the same text"),
+        ("E", long_head + " one tail"),  # identical once cut to the 2,000 characters the model is sent
+        ("F", long_head + " another tail"),
+    ]
+    table, stats = run_task(get_task("descriptions"), items, provider(fake), None, progress=False)
+    assert fake.calls["generate"] == 3 and stats.unique_inputs == 3
+    answer = dict(zip(table.column("parent_asin").to_pylist(), table.column("clean_description").to_pylist()))
+    assert answer["A"] == answer["C"] == answer["D"] and answer["E"] == answer["F"]
+    assert len({answer["A"], answer["B"], answer["E"]}) == 3

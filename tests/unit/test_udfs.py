@@ -38,3 +38,24 @@ def test_ensure_dir_creates_nested_folders(tmp_path, con):
     target = tmp_path / "a" / "b"
     con.execute("select ensure_dir(?)", [str(target)]).fetchall()
     assert target.is_dir()
+
+
+@pytest.mark.parametrize(
+    ("content", "lines"),
+    [
+        (b"", 0),
+        (b"a\n", 1),
+        (b"a\nb", 2),  # an unterminated last line is a line
+        (b"a\r\n\nb\n", 3),  # a blank line is a line; \r\n is one end of line
+        (b"\xff\xfe\n{\n", 2),  # bytes, not text: invalid UTF-8 cannot hide a line
+    ],
+)
+def test_count_raw_lines_counts_newlines_of_the_decompressed_file(tmp_path, con, content, lines):
+    import gzip
+
+    plain, packed = tmp_path / "f.csv", tmp_path / "f.csv.gz"
+    plain.write_bytes(content)
+    with gzip.open(packed, "wb") as f:
+        f.write(content)
+    assert functions.count_raw_lines(str(plain)) == lines
+    assert con.execute("select count_raw_lines(?)", [str(packed)]).fetchone()[0] == lines

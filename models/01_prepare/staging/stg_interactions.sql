@@ -22,7 +22,9 @@ raw_fields as (
     -- fields never contain commas; a writer may still quote a whole field ("" for an empty history)
     select line_number, line, string_split(rtrim(line, E'\r'), ',') as raw_parts
     from lines, header_check
-    where line_number > 1
+    -- header_ok is null whenever the header is right; the filter is what makes DuckDB evaluate the check at
+    -- all (an unused column of a cross-joined CTE is pruned, and error() with it: a wrong header passed silently)
+    where line_number > 1 and header_ok is null
 ),
 
 fields as (
