@@ -58,6 +58,8 @@ def test_eval_cli_reuses_the_registry_and_prints_the_table(sample_build: DbtProj
             str(sample_build.root / "registry"),
             "--warehouse",
             str(sample_build.warehouse),
+            # the build's training settings, so the CLI finds the build's registry entries
+            *(["--epochs", str(sample_build.vars["rec_epochs"])] if "rec_epochs" in sample_build.vars else []),
         ],
         cwd=REPO,
         env=env,
