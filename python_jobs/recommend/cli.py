@@ -141,6 +141,27 @@ def train(model_kind: str, retrain: bool, progress: bool, category: str, **optio
     )
 
 
+def merge_rows(previous: Path, new: Any) -> Any:
+    """`new` plus the rows of the previous file for the (model, protocol) pairs `new` does not recompute, so an
+    `eval --model X --protocol full` replaces X's full-ranking rows and keeps every other row of the table."""
+    import duckdb
+    import pyarrow.parquet as pq
+
+    if not previous.is_file():
+        return new
+    old = pq.read_table(previous)
+    if old.schema != new.schema:  # written by another version: start over rather than mix layouts
+        return new
+    con = duckdb.connect()
+    con.register("old_rows", old)
+    con.register("new_rows", new)
+    merged = con.sql(
+        "select * from old_rows where (model, protocol) not in (select model, protocol from new_rows) "
+        "union all select * from new_rows"
+    )
+    return merged.to_arrow_table().cast(new.schema)
+
+
 def _write(category: str, out_dir: str, tables: dict[str, Any], warehouse: Path) -> list[str]:
     """Parquet under OUT_DIR/CATEGORY/, and tables in the warehouse's CATEGORY schema when it is free."""
     import duckdb
@@ -151,6 +172,7 @@ def _write(category: str, out_dir: str, tables: dict[str, Any], warehouse: Path)
     out = Path(out_dir) / category
     out.mkdir(parents=True, exist_ok=True)
     notes = []
+    tables = {name: merge_rows(out / f"{name}.parquet", table) for name, table in tables.items()}
     for name, table in tables.items():
         atomic_write(out / f"{name}.parquet", lambda p, t=table: pq.write_table(t, p, compression="zstd"))
     notes.append(f"wrote {', '.join(f'{n}.parquet' for n in tables)} to {out}")

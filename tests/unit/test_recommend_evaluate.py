@@ -50,3 +50,21 @@ def test_evaluation_is_deterministic(tmp_path):
     assert all(m in text for m in settings.rec_models) and "full:H@10" in text
     breakdowns = set(first.breakdown.column("breakdown").to_pylist())
     assert breakdowns == {"target_popularity", "history_length", "cold_start"}
+
+
+def test_a_partial_eval_replaces_only_its_own_rows(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from python_jobs.recommend.cli import merge_rows
+
+    def table(rows):
+        return pa.table(
+            {"model": [r[0] for r in rows], "protocol": [r[1] for r in rows], "value": [r[2] for r in rows]}
+        )
+
+    path = tmp_path / "rec_metrics.parquet"
+    assert merge_rows(path, table([("a", "full", 1.0)])).num_rows == 1  # nothing before: the new rows
+    pq.write_table(table([("a", "full", 1.0), ("a", "sampled", 2.0), ("b", "full", 3.0)]), path)
+    merged = merge_rows(path, table([("a", "full", 9.0)]))
+    assert sorted(zip(*merged.to_pydict().values())) == [("a", "full", 9.0), ("a", "sampled", 2.0), ("b", "full", 3.0)]
