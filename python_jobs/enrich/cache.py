@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from python_jobs.common.files import enable_wal
+
 SCHEMA = """
 create table if not exists answers (
     task           text not null,
@@ -101,9 +103,9 @@ class AnswerCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._con = sqlite3.connect(str(self.path), timeout=60, isolation_level=None, check_same_thread=False)
-        self._con.execute("pragma journal_mode=wal")
-        self._con.execute("pragma synchronous=normal")  # with WAL: a crashed process loses no commit
         self._con.execute("pragma busy_timeout=60000")  # dbt threads and the enrich job may share the file
+        enable_wal(self._con)
+        self._con.execute("pragma synchronous=normal")  # with WAL: a crashed process loses no commit
         self._con.executescript(SCHEMA)
 
     def close(self) -> None:

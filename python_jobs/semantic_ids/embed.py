@@ -32,6 +32,7 @@ import numpy as np
 import pyarrow as pa
 
 from python_jobs.common.device import resolve_device
+from python_jobs.common.files import enable_wal
 from python_jobs.common.hashing import text_hash
 
 PACKAGED_MINILM = "minilm"
@@ -117,7 +118,7 @@ class EmbeddingCache:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(self.path, timeout=60)
-        self._conn.execute("pragma journal_mode=wal")
+        enable_wal(self._conn)
         self._conn.execute(
             "create table if not exists vectors (model_key text not null, text_hash text not null, dim integer not null,"
             " vector blob not null, primary key (model_key, text_hash)) without rowid"

@@ -51,3 +51,28 @@ def test_structured_answers_round_trip_and_large_lookups(tmp_path):
             cache.put("extract_metadata", "v1", "m", f"h{i}", status="ok", value={"platform": ["PC"], "n": i})
         got = cache.get_many("extract_metadata", "v1", "m", [f"h{i}" for i in range(1200)])
         assert len(got) == 1200 and got["h777"].value == {"platform": ["PC"], "n": 777}
+
+
+def test_caches_opened_at_the_same_instant_on_a_new_file_all_open(tmp_path):
+    """Two dbt threads (descriptions and titles) open a new cache file together: SQLite refuses one WAL switch
+    with "database is locked" without waiting; the cache must retry, not fail the model."""
+    import threading
+
+    errors: list[str] = []
+    for attempt in range(20):
+        path = tmp_path / f"c{attempt}.sqlite"
+        barrier = threading.Barrier(6)
+
+        def open_it(path=path, barrier=barrier) -> None:
+            barrier.wait()
+            try:
+                AnswerCache(path).close()
+            except Exception as error:  # any failure to open is what this test counts
+                errors.append(repr(error))
+
+        threads = [threading.Thread(target=open_it) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert errors == []
