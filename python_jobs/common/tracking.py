@@ -124,4 +124,10 @@ class MetricsLog:
         self.tracker.log({f"{phase}/{k}": float(v) for k, v in metrics.items()}, step=step)
 
     def read(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.path.read_text().splitlines() if line] if self.path.exists() else []
+        return read_metrics(self.path)
+
+
+def read_metrics(path: Path) -> list[dict[str, Any]]:
+    """The rows a MetricsLog wrote (none when the file does not exist yet)."""
+    path = Path(path)
+    return [json.loads(line) for line in path.read_text().splitlines() if line] if path.exists() else []

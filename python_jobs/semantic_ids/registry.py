@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from python_jobs.common.files import atomic_write, write_json
 from python_jobs.common.hashing import fingerprint as hash_payload
 from python_jobs.common.registry import ModelRegistry
-from python_jobs.common.tracking import MetricsLog, Tracker, make_tracker
+from python_jobs.common.tracking import Tracker, make_tracker, read_metrics
 from python_jobs.semantic_ids.collisions import resolve_collisions
 from python_jobs.semantic_ids.embeddings import EmbeddingSet
 from python_jobs.semantic_ids.quality import code_metrics
@@ -181,4 +181,4 @@ class QuantizerRegistry(ModelRegistry):
         return RegistryResult(codes, summary["fingerprint"], run_dir, False, summary)
 
     def metrics(self, run_dir: Path) -> list[dict[str, Any]]:
-        return MetricsLog(Path(run_dir) / "metrics.jsonl", None).read()  # type: ignore[arg-type]
+        return read_metrics(Path(run_dir) / "metrics.jsonl")

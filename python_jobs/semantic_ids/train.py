@@ -16,6 +16,7 @@ evaluations made after re-seeding has ended, so the reported codebook usage is w
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import time
@@ -238,15 +239,9 @@ def batch_indices(step: int, n_train: int, tc: TrainConfig) -> np.ndarray:
     return perm[i * tc.batch_size : (i + 1) * tc.batch_size]
 
 
-_PERMUTATIONS: dict[tuple[int, int, int], np.ndarray] = {}
-
-
+@functools.lru_cache(maxsize=1)  # one epoch's order, computed once and reused by its steps
 def _epoch_permutation(seed: int, epoch: int, n: int) -> np.ndarray:
-    key = (seed, epoch, n)
-    if key not in _PERMUTATIONS:
-        _PERMUTATIONS.clear()  # one epoch at a time
-        _PERMUTATIONS[key] = np.random.default_rng([seed, epoch]).permutation(n)
-    return _PERMUTATIONS[key]
+    return np.random.default_rng([seed, epoch]).permutation(n)
 
 
 def init_codebooks(model: Any, x_train: Any, tc: TrainConfig) -> None:
