@@ -43,11 +43,13 @@ create table if not exists batch_jobs (
     task           text not null,
     prompt_version text not null,
     model          text not null,
-    state          text not null,
-    input_hashes   text not null,     -- JSON list, in request order
+    state          text not null,     -- the job's last state seen; 'collected' once its answers are stored
+    input_hashes   text not null,     -- JSON list of every input it holds, in request order
     error          text,
     created_at     text not null,
-    updated_at     text not null
+    updated_at     text not null,
+    input_file     text,              -- the uploaded JSONL (files/...); null for inlined requests
+    requests       text               -- JSON {request key: [input hashes, in prompt order]}; null = one per hash
 );
 create table if not exists runs (
     run_id        integer primary key autoincrement,
@@ -86,6 +88,21 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+# columns added after the first release: an older cache file gets them on open
+_BATCH_JOB_COLUMNS = {"input_file": "text", "requests": "text"}
+
+
+@dataclass(frozen=True)
+class BatchJobRecord:
+    """A submitted Batch API job, as recorded before anything waits on it."""
+
+    name: str
+    input_hashes: list[str]
+    requests: dict[str, list[str]]  # request key (the JSONL line's `key`) -> the input hashes it asks about
+    input_file: str | None
+    state: str
+
+
 @dataclass(frozen=True)
 class CachedAnswer:
     input_hash: str
@@ -107,6 +124,10 @@ class AnswerCache:
         enable_wal(self._con)
         self._con.execute("pragma synchronous=normal")  # with WAL: a crashed process loses no commit
         self._con.executescript(SCHEMA)
+        have = {row[1] for row in self._con.execute("pragma table_info(batch_jobs)")}
+        for column, kind in _BATCH_JOB_COLUMNS.items():
+            if column not in have:
+                self._con.execute(f"alter table batch_jobs add column {column} {kind}")
 
     def close(self) -> None:
         with self._lock:
@@ -172,13 +193,35 @@ class AnswerCache:
 
     # ---- Batch API jobs ------------------------------------------------------------------------------------
     def add_batch_job(
-        self, name: str, task: str, prompt_version: str, model: str, state: str, input_hashes: list[str]
+        self,
+        name: str,
+        task: str,
+        prompt_version: str,
+        model: str,
+        state: str,
+        input_hashes: list[str],
+        *,
+        requests: dict[str, list[str]] | None = None,
+        input_file: str | None = None,
     ) -> None:
+        """Record a job the moment it exists (before any wait): a killed run's next run collects it."""
         stamp = now()
         with self._lock:
             self._con.execute(
-                "insert or replace into batch_jobs values (?, ?, ?, ?, ?, ?, null, ?, ?)",
-                (name, task, prompt_version, model, state, json.dumps(input_hashes), stamp, stamp),
+                "insert or replace into batch_jobs (name, task, prompt_version, model, state, input_hashes, error, "
+                "created_at, updated_at, input_file, requests) values (?, ?, ?, ?, ?, ?, null, ?, ?, ?, ?)",
+                (
+                    name,
+                    task,
+                    prompt_version,
+                    model,
+                    state,
+                    json.dumps(input_hashes),
+                    stamp,
+                    stamp,
+                    input_file,
+                    json.dumps(requests) if requests is not None else None,
+                ),
             )
 
     def update_batch_job(self, name: str, state: str, error: str | None = None) -> None:
@@ -187,16 +230,31 @@ class AnswerCache:
                 "update batch_jobs set state = ?, error = ?, updated_at = ? where name = ?", (state, error, now(), name)
             )
 
-    def open_batch_jobs(self, task: str, prompt_version: str, model: str) -> list[tuple[str, list[str]]]:
-        """Jobs submitted earlier and not yet collected: [(name, input_hashes)]."""
+    def open_batch_jobs(self, task: str, prompt_version: str, model: str) -> list[BatchJobRecord]:
+        """Jobs submitted earlier and not yet collected (nor failed, cancelled or expired), oldest first."""
         with self._lock:
             rows = self._con.execute(
-                "select name, input_hashes from batch_jobs where task = ? and prompt_version = ? and model = ? "
+                "select name, input_hashes, requests, input_file, state from batch_jobs where task = ? "
+                "and prompt_version = ? and model = ? "
                 "and state not in ('collected', 'JOB_STATE_FAILED', 'JOB_STATE_CANCELLED', 'JOB_STATE_EXPIRED') "
-                "order by created_at",
+                "order by created_at, rowid",
                 (task, prompt_version, model),
             ).fetchall()
-        return [(name, json.loads(hashes)) for name, hashes in rows]
+        out = []
+        for name, hashes, requests, input_file, state in rows:
+            hashes = json.loads(hashes)
+            # a job recorded before batched prompts: one request per input, keyed by its hash
+            mapping = json.loads(requests) if requests else {h: [h] for h in hashes}
+            out.append(BatchJobRecord(name, hashes, mapping, input_file, state))
+        return out
+
+    def batch_job_states(self, task: str | None = None) -> dict[str, int]:
+        """{state: jobs}, for reports and tests."""
+        sql, args = "select state, count(*) from batch_jobs", []
+        if task:
+            sql, args = sql + " where task = ?", [task]
+        with self._lock:
+            return dict(self._con.execute(sql + " group by state", args).fetchall())
 
     # ---- run log -----------------------------------------------------------------------------------------
     def log_run(self, stats: dict[str, Any]) -> None:

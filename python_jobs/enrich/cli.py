@@ -96,8 +96,21 @@ TASK_CHOICES = ("all", "descriptions", "titles", "metadata")
     "--batch-api/--no-batch-api",
     default=False,
     show_default=True,
-    help="Use the Gemini Batch API (half price, answers within hours). Submitted jobs are recorded in the "
-    "cache; an interrupted run collects them later instead of submitting again.",
+    help="Use the Gemini Batch API (half price, answers within hours): one uploaded JSONL file per job, with "
+    "the per-request batch sizes above. Submitted jobs are recorded in the cache; an interrupted run collects "
+    "them later instead of submitting again.",
+)
+@setting_option(
+    "enrich_batch_max_requests",
+    "--batch-max-requests",
+    type=click.IntRange(1),
+    help="With --batch-api: requests (JSONL lines) per job.",
+)
+@setting_option(
+    "enrich_batch_max_bytes",
+    "--batch-max-bytes",
+    type=click.IntRange(10_000, 2_000_000_000),
+    help="With --batch-api: bytes per JSONL input file (Google's limit: 2 GB).",
 )
 @click.option(
     "--wait/--no-wait",

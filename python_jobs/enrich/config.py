@@ -54,7 +54,8 @@ class EnrichConfig:
     temperature: float = 0.0  # cleaning is not creative writing; keeps re-runs comparable
     batch_api: bool = False  # the enrich job may use the Gemini Batch API instead
     batch_poll_s: float = 30.0
-    batch_max_requests: int = 1000  # inlined requests per batch job (keeps a job well under 20 MB)
+    batch_max_requests: int = 2000  # requests (JSONL lines, each holding up to a batch size of items) per job
+    batch_max_bytes: int = 500_000_000  # JSONL input file size per job (Google's limit: 2 GB a file)
     progress: bool = True
     api_key: str | None = field(default=None, repr=False, compare=False)
 
@@ -68,6 +69,7 @@ class EnrichConfig:
             "title_batch_size",
             "description_batch_size",
             "batch_max_requests",
+            "batch_max_bytes",
             "title_max_chars",
             "description_max_words",
         ):

@@ -46,6 +46,10 @@ class RunStats:
     requests: int = 0  # API requests made
     retries: int = 0
     errors: dict[str, int] = field(default_factory=dict)
+    batch_jobs_submitted: int = 0  # Batch API jobs created in this run
+    batch_jobs_collected: int = 0  # ... and jobs (of this run or an earlier one) whose answers were stored
+    batch_jobs_failed: int = 0  # ... ended failed, cancelled or expired: their inputs go again next run
+    batch_bytes: int = 0  # JSONL uploaded
     seconds: float = 0.0
     started_at: str = ""
     finished_at: str = ""
@@ -55,10 +59,16 @@ class RunStats:
 
     def summary(self) -> str:
         errs = ", ".join(f"{k}={v}" for k, v in sorted(self.errors.items())) or "none"
+        batch = (
+            f"batch jobs: {self.batch_jobs_submitted} submitted ({self.batch_bytes:,} bytes), "
+            f"{self.batch_jobs_collected} collected, {self.batch_jobs_failed} failed; "
+            if self.batch_jobs_submitted or self.batch_jobs_collected or self.batch_jobs_failed
+            else ""
+        )
         return (
             f"{self.task}: {self.items} items, {self.unique_inputs} distinct inputs; cached {self.cached}, "
             f"called {self.called} (ok {self.ok}, failed {self.failed}, pending {self.pending}); "
-            f"{self.requests} requests, {self.retries} retries, errors: {errs}; {self.seconds:.1f}s "
+            f"{self.requests} requests, {self.retries} retries, errors: {errs}; {batch}{self.seconds:.1f}s "
             f"[{self.provider}/{self.model}]"
         )
 
@@ -140,13 +150,17 @@ def run_task(
     try:
         if to_call:
             if batch_api:
-                pstats = provider.run_batch_api(task, to_call, on_done, cache, wait=wait)  # type: ignore[attr-defined]
+                pstats = provider.run_batch_api(  # type: ignore[attr-defined]
+                    task, to_call, on_done, cache, wait=wait, progress=progress
+                )
             else:
                 pstats = provider.run(task, to_call, on_done)
     finally:
         if bar is not None:
             bar.close()
     stats.requests, stats.retries, stats.errors = pstats.requests, pstats.retries, dict(pstats.errors)
+    stats.batch_jobs_submitted, stats.batch_jobs_collected = pstats.batch_jobs_submitted, pstats.batch_jobs_collected
+    stats.batch_jobs_failed, stats.batch_bytes = pstats.batch_jobs_failed, pstats.batch_bytes
     called_keys = {j.key for j in to_call}
     stats.ok = sum(1 for k, o in results.items() if k in called_keys and o.ok)
     stats.failed = sum(1 for k, o in results.items() if k in called_keys and not o.ok)

@@ -29,6 +29,8 @@ class EnrichSettings(StageSettings):
     enrich_backoff_initial_s: float = Field(ge=0.0)
     enrich_title_batch_size: int = Field(ge=1, le=50)
     enrich_description_batch_size: int = Field(ge=1, le=20)
+    enrich_batch_max_requests: int = Field(ge=1, le=1_000_000)
+    enrich_batch_max_bytes: int = Field(ge=10_000, le=2_000_000_000)  # Google's limit for one input file: 2 GB
     enrich_cache_path: str  # "" = data/cache/<category>/enrichment.sqlite
     enrich_title_max_chars: PositiveInt
     enrich_description_max_words: PositiveInt
@@ -53,6 +55,8 @@ class EnrichSettings(StageSettings):
             backoff_initial_s=self.enrich_backoff_initial_s,
             title_batch_size=self.enrich_title_batch_size,
             description_batch_size=self.enrich_description_batch_size,
+            batch_max_requests=self.enrich_batch_max_requests,
+            batch_max_bytes=self.enrich_batch_max_bytes,
             title_max_chars=self.enrich_title_max_chars,
             description_max_words=self.enrich_description_max_words,
             cache_path=self.cache_path(data_dir),

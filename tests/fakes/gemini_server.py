@@ -2,8 +2,14 @@
 
 Serves on 127.0.0.1 (never anything else):
   POST /{version}/models/{model}:generateContent        one answer
-  POST /{version}/models/{model}:batchGenerateContent   a Batch API job with inlined requests
-  GET  /{version}/batches/{id}                          the job's state and, once done, its answers
+  POST /upload/{version}/files                          Files API, resumable upload: `start` answers with an upload
+                                                        URL, then chunks (`upload`, last one `upload, finalize`)
+  GET  /{version}/files/{id}:download?alt=media         a file's bytes (a Batch API job's output file)
+  POST /{version}/models/{model}:batchGenerateContent   a Batch API job: inlined requests, or a JSONL input file
+                                                        (`inputConfig.fileName`; one `{"key", "request"}` per line)
+  GET  /{version}/batches/{id}                          the job's state and, once done, its answers (inline) or
+                                                        the name of its output file (one `{"key", "response"}` or
+                                                        `{"key", "error"}` per line, in no particular order)
   GET  /_stats                                          request counters (for a client in another process)
 
 Answers imitate the three enrichment tasks from the tags in our prompts (<description>, <title>,
@@ -12,13 +18,17 @@ stored. Faults are scripted: `fail_next` applies to the next requests whatever t
 applies to requests whose prompt contains `marker` (stable under concurrency). A fault is an HTTP status
 (429, 503, 400, 401, ...) or one of: "timeout" (answer after `slow_s`), "malformed_json", "no_tags",
 "too_long", "empty", "extra_keys", "drop_one", "leak_400" (a 400 quoting the key), "leak_401" (likewise,
-fatal), "ok".
+fatal), "ok"; in a Batch API input file, an HTTP status or a leak becomes that line's `error`, and "skip_line"
+leaves the line out of the output file.
 In a batched prompt, "drop_one" (leave the item out) and "too_long" hit only the items whose text holds the
 marker; without a marker (fail_next), "drop_one" drops the first item and "too_long" hits every item.
 
 Latency: `latency_s` per generateContent call plus `per_token_s` per output token (tokens = characters / 4, as
 the fake's usageMetadata counts them), so a batched answer for ten items takes longer than an answer for one, as a
 real model's decoding does; both default to 0 for tests.
+
+Batch API jobs run for `batch_polls_before_done` polls (PENDING, then RUNNING), then end in `batch_final_state`;
+`hold_batches = True` keeps every job running until it is set back to False (the kill/resume test).
 
 Run standalone (used by the benchmark and the kill/resume test):
   python -m tests.fakes.gemini_server --latency 0.2 --per-token-latency 0.002   # prints "READY http://127.0.0.1:PORT"
@@ -38,6 +48,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 _TAG = re.compile(r"<[^<>]*>")
 # spelled as a model might answer, never canonically ("PlayStation 4", "Xbox One", "Nintendo Switch"): a test that
@@ -168,6 +179,11 @@ class FakeGemini:
         self.in_flight = 0
         self.max_in_flight = 0  # most generateContent requests open at once
         self.batches: dict[str, dict] = {}
+        self.batch_create_faults: deque[int] = deque()  # HTTP statuses for the next batch creates (200 = accept)
+        self.hold_batches = False  # True: every job stays RUNNING (a run to kill while it waits)
+        self.files: dict[str, dict] = {}  # files/<id> -> {"data", "mime", "display"}: uploads and batch outputs
+        self.uploads: dict[str, dict] = {}  # upload id -> the resumable session (its bytes so far)
+        self.batch_inputs: list[bytes] = []  # every JSONL input file a batch job was created from
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
@@ -252,41 +268,85 @@ class FakeGemini:
             delay,
         )
 
-    def _batch_create(self, model: str, body: dict) -> dict:
-        requests = body.get("batch", {}).get("inputConfig", {}).get("requests", {}).get("requests", [])
+    def _batch_create(self, model: str, body: dict, api_key: str | None = None) -> tuple[int, dict]:
+        config = body.get("batch", {}).get("inputConfig", {})
         ident = f"batches/fake{next(self._ids)}"
-        responses = []
-        for item in requests:
-            prompt = "".join(p.get("text", "") for c in item["request"].get("contents", []) for p in c.get("parts", []))
-            fault, marker = self._take_fault(prompt)
-            status, payload, _ = self.answer(item["request"], fault, marker=marker)
-            entry: dict[str, Any] = {"metadata": item.get("metadata", {})}
-            if status == 200:
-                entry["response"] = payload
-            else:
-                entry["error"] = {"code": payload["error"]["code"], "message": payload["error"]["message"]}
-            responses.append(entry)
+        job: dict[str, Any] = {"model": model, "polls": 0, "display": body.get("batch", {}).get("displayName")}
+        if "fileName" in config:
+            source = self.files.get(config["fileName"])
+            if source is None:
+                return 400, {"error": {"code": 400, "message": "no such file", "status": "INVALID_ARGUMENT"}}
+            with self._lock:
+                self.batch_inputs.append(source["data"])
+            lines = [json.loads(line) for line in source["data"].decode().splitlines() if line.strip()]
+            with self._lock:
+                self.calls["batch_requests"] += len(lines)
+            out = []
+            for item in lines:
+                entry = self._batch_line(item["request"], {"key": item["key"]}, api_key)
+                if entry is not None:
+                    out.append(json.dumps(entry))
+            out.reverse()  # the real output keeps no order: only the keys tie answers to requests
+            job["responses_file"] = self._add_file(
+                ("\n".join(out) + "\n").encode(), "application/jsonl", f"{ident}-output"
+            )
+        else:
+            requests = config.get("requests", {}).get("requests", [])
+            with self._lock:
+                self.calls["batch_requests"] += len(requests)
+            entries = [self._batch_line(r["request"], {"metadata": r.get("metadata", {})}, api_key) for r in requests]
+            job["responses"] = [e for e in entries if e is not None]
         with self._lock:
-            self.batches[ident] = {
-                "model": model,
-                "polls": 0,
-                "responses": responses,
-                "display": body.get("batch", {}).get("displayName"),
-            }
-        return self._batch_view(ident)
+            self.batches[ident] = job
+        return 200, self._batch_view(ident)
+
+    def _batch_line(self, request: dict, entry: dict, api_key: str | None) -> dict | None:
+        """One request of a batch job, answered as the output entry {..., "response"} or {..., "error"}."""
+        prompt = "".join(p.get("text", "") for c in request.get("contents", []) for p in c.get("parts", []))
+        fault, marker = self._take_fault(prompt)
+        if fault is not None:
+            with self._lock:
+                self.calls[f"fault:{fault}"] += 1
+        if fault == "skip_line":
+            return None
+        status, payload, _ = self.answer(request, fault, api_key, marker=marker)
+        if status == 200:
+            return {**entry, "response": payload}
+        return {**entry, "error": payload["error"]}
+
+    def _add_file(self, data: bytes, mime: str, display: str | None) -> str:
+        name = f"files/fake{next(self._ids)}"
+        with self._lock:
+            self.files[name] = {"data": data, "mime": mime, "display": display}
+        return name
+
+    def _file_view(self, name: str) -> dict:
+        entry = self.files[name]
+        return {
+            "name": name,
+            "displayName": entry["display"],
+            "mimeType": entry["mime"],
+            "sizeBytes": str(len(entry["data"])),
+            "state": "ACTIVE",
+            "uri": f"{self.base_url}/v1beta/{name}",
+        }
 
     def _batch_view(self, ident: str) -> dict:
         job = self.batches[ident]
-        done = job["polls"] > self.batch_polls_before_done
+        done = job["polls"] > self.batch_polls_before_done and not self.hold_batches
+        running = "BATCH_STATE_RUNNING" if job["polls"] else "BATCH_STATE_PENDING"
         meta: dict[str, Any] = {
             "@type": "type.googleapis.com/google.ai.generativelanguage.v1beta.GenerateContentBatch",
             "model": job["model"],
             "displayName": job["display"],
-            "state": self.batch_final_state if done else "BATCH_STATE_RUNNING",
+            "state": self.batch_final_state if done else running,
             "createTime": "2026-11-25T00:00:00Z",
         }
         if done and self.batch_final_state == "BATCH_STATE_SUCCEEDED":
-            meta["output"] = {"inlinedResponses": {"inlinedResponses": job["responses"]}}
+            if "responses_file" in job:
+                meta["output"] = {"responsesFile": job["responses_file"]}
+            else:
+                meta["output"] = {"inlinedResponses": {"inlinedResponses": job["responses"]}}
         return {"name": ident, "metadata": meta, "done": done}
 
     # ---- server ----------------------------------------------------------------------------------------------
@@ -299,23 +359,61 @@ class FakeGemini:
             def log_message(self, *args: Any) -> None:  # quiet
                 pass
 
-            def _send(self, status: int, payload: dict) -> None:
-                data = json.dumps(payload).encode()
+            def _send(self, status: int, payload: dict | bytes, headers: dict[str, str] | None = None) -> None:
+                raw = isinstance(payload, bytes)
+                data = payload if raw else json.dumps(payload).encode()
                 try:
                     self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Type", "application/octet-stream" if raw else "application/json")
                     self.send_header("Content-Length", str(len(data)))
+                    for name, value in (headers or {}).items():
+                        self.send_header(name, value)
                     self.end_headers()
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test)
                     pass
 
+            def _upload(self, raw: bytes) -> None:
+                """The Files API's resumable upload: `start` opens a session, chunks follow, `finalize` ends it."""
+                query = parse_qs(urlsplit(self.path).query)
+                command = self.headers.get("X-Goog-Upload-Command", "")
+                if "upload_id" not in query:  # start
+                    if command != "start" or self.headers.get("X-Goog-Upload-Protocol") != "resumable":
+                        return self._send(400, {"error": {"code": 400, "message": "not resumable"}})
+                    upload_id = str(next(fake._ids))
+                    meta = json.loads(raw or b"{}").get("file", {})
+                    with fake._lock:
+                        fake.calls["file_upload_start"] += 1
+                        fake.uploads[upload_id] = {
+                            "data": b"",
+                            "size": int(self.headers.get("X-Goog-Upload-Header-Content-Length") or 0),
+                            "mime": self.headers.get("X-Goog-Upload-Header-Content-Type") or meta.get("mimeType"),
+                            "display": meta.get("displayName"),
+                        }
+                    url = f"{fake.base_url}/upload/v1beta/files?upload_id={upload_id}&upload_protocol=resumable"
+                    return self._send(200, {}, {"x-goog-upload-url": url, "x-goog-upload-status": "active"})
+                session = fake.uploads.get(query["upload_id"][0])
+                offset = int(self.headers.get("X-Goog-Upload-Offset") or -1)
+                if session is None or offset != len(session["data"]):
+                    return self._send(400, {"error": {"code": 400, "message": "bad upload offset"}})
+                session["data"] += raw
+                if "finalize" not in command:
+                    return self._send(200, {}, {"x-goog-upload-status": "active"})
+                name = fake._add_file(session["data"], session["mime"], session["display"])
+                with fake._lock:
+                    fake.calls["file_upload"] += 1
+                    del fake.uploads[query["upload_id"][0]]
+                self._send(200, {"file": fake._file_view(name)}, {"x-goog-upload-status": "final"})
+
             def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 key = self.headers.get("x-goog-api-key")
                 if key:
                     with fake._lock:
                         fake.api_keys.add(key)
+                if self.path.startswith("/upload/"):
+                    return self._upload(raw)
+                body = json.loads(raw or b"{}")
                 m = re.fullmatch(r"/[^/]+/models/([^/:]+):(\w+)", self.path.split("?")[0])
                 if not m:
                     return self._send(404, {"error": {"code": 404, "message": "no route", "status": "NOT_FOUND"}})
@@ -323,7 +421,11 @@ class FakeGemini:
                 if method == "batchGenerateContent":
                     with fake._lock:
                         fake.calls["batch_create"] += 1
-                    return self._send(200, fake._batch_create(model, body))
+                        refused = fake.batch_create_faults.popleft() if fake.batch_create_faults else 200
+                    if refused != 200:  # e.g. 429: the tier's batch enqueued-token quota is full
+                        error = {"code": refused, "message": f"fake batch create {refused}", "status": "REFUSED"}
+                        return self._send(refused, {"error": error})
+                    return self._send(*fake._batch_create(model, body, key))
                 if method != "generateContent":
                     return self._send(404, {"error": {"code": 404, "message": method, "status": "NOT_FOUND"}})
                 prompt = "".join(p.get("text", "") for c in body.get("contents", []) for p in c.get("parts", []))
@@ -348,6 +450,13 @@ class FakeGemini:
                 if self.path == "/_stats":  # counters, for a client in another process (the benchmark)
                     with fake._lock:
                         return self._send(200, {"calls": dict(fake.calls), "max_in_flight": fake.max_in_flight})
+                m = re.fullmatch(r"/[^/]+/(files/[^/?:]+):download", self.path.split("?")[0])
+                if m:
+                    if m.group(1) not in fake.files:
+                        return self._send(404, {"error": {"code": 404, "message": "no file", "status": "NOT_FOUND"}})
+                    with fake._lock:
+                        fake.calls["file_download"] += 1
+                    return self._send(200, fake.files[m.group(1)]["data"])
                 m = re.fullmatch(r"/[^/]+/(batches/[^/?]+)", self.path.split("?")[0])
                 if not m or m.group(1) not in fake.batches:
                     return self._send(404, {"error": {"code": 404, "message": "no batch", "status": "NOT_FOUND"}})

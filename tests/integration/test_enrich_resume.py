@@ -6,6 +6,7 @@ the key reaches the server (as a header) and nothing else: not the logs, the cac
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import signal
@@ -147,6 +148,71 @@ def test_sigkill_loses_nothing_and_the_rerun_calls_only_for_the_rest(tmp_path):
     for text in logs:
         assert KEY not in text
     assert "cached 200" in logs[-1]
+    for path in data.rglob("*"):
+        if path.is_file():
+            assert KEY.encode() not in path.read_bytes(), path
+
+
+def recorded_jobs(cache: Path) -> list[tuple[str, list[str]]]:
+    if not cache.exists():
+        return []
+    con = sqlite3.connect(f"file:{cache}?mode=ro", uri=True, timeout=5)
+    try:
+        rows = con.execute("select name, input_hashes from batch_jobs").fetchall()
+    except sqlite3.OperationalError:
+        return []
+    finally:
+        con.close()
+    return [(name, json.loads(hashes)) for name, hashes in rows]
+
+
+def test_batch_api_sigkill_while_waiting_then_the_rerun_collects_without_submitting(tmp_path):
+    """Batch API: kill -9 once jobs are recorded; the next run collects them and creates nothing new."""
+    data = tmp_path / "data"
+    write_items(data)
+    cache = data / "cache" / "resume" / "enrichment.sqlite"
+    env = {**os.environ, "GEMINI_API_KEY": KEY}
+    env.pop("GEMINI_BASE_URL", None)
+    # 200 titles, 10 per request: 20 JSONL lines, 5 per job: 4 jobs
+    args = ("--task", "titles", "--batch-api", "--poll-interval", "0.05", "--batch-max-requests", "5", "-v")
+    logs = []
+    with FakeGemini() as fake:
+        fake.hold_batches = True  # the jobs keep running: the first run waits on them
+        proc = subprocess.Popen(
+            enrich_cmd(data, fake.base_url, *args),
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while fake.calls["batch_get"] < 4:  # every job recorded, and the run is polling
+            assert proc.poll() is None, proc.stdout.read().decode()
+            assert time.monotonic() < deadline, "the run did not get to waiting"
+            time.sleep(0.02)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        logs.append(proc.stdout.read().decode())
+        jobs = recorded_jobs(cache)
+        assert len(jobs) == fake.calls["batch_create"] == fake.calls["file_upload"] == 4
+        assert sum(len(h) for _, h in jobs) == N and ok_answers(cache) == {}
+
+        fake.hold_batches = False
+        fake.reset_counts()
+        rerun = subprocess.run(
+            enrich_cmd(data, fake.base_url, *args), env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+        )
+        assert rerun.returncode == 0, rerun.stderr
+        logs.append(rerun.stdout + rerun.stderr)
+        assert "batch_create" not in fake.calls and "file_upload_start" not in fake.calls  # nothing paid twice
+        assert fake.calls["file_download"] == 4 and "generate" not in fake.calls
+        assert len(ok_answers(cache)) == N and "batch jobs: 0 submitted (0 bytes), 4 collected" in logs[-1]
+        assert "(ok 200, failed 0, pending 0)" in logs[-1]
+        assert {name for name, _ in recorded_jobs(cache)} == {name for name, _ in jobs}
+        inputs = b"".join(fake.batch_inputs)
+    for text in logs:
+        assert KEY not in text
+    assert KEY.encode() not in inputs
     for path in data.rglob("*"):
         if path.is_file():
             assert KEY.encode() not in path.read_bytes(), path

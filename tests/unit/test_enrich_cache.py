@@ -76,3 +76,42 @@ def test_caches_opened_at_the_same_instant_on_a_new_file_all_open(tmp_path):
         for t in threads:
             t.join()
     assert errors == []
+
+
+def test_batch_jobs_record_requests_and_an_older_cache_gains_the_columns(tmp_path):
+    path = tmp_path / "old.sqlite"
+    con = sqlite3.connect(path)  # the batch_jobs table as the first release created it, with one inline job
+    con.execute(
+        "create table batch_jobs (name text primary key, task text not null, prompt_version text not null, "
+        "model text not null, state text not null, input_hashes text not null, error text, "
+        "created_at text not null, updated_at text not null)"
+    )
+    con.execute(
+        "insert into batch_jobs values ('batches/1', 't', 'v1', 'm', 'JOB_STATE_RUNNING', '[\"a\", \"b\"]', null, '1', '1')"
+    )
+    con.commit()
+    con.close()
+    with AnswerCache(path) as cache:
+        (old,) = cache.open_batch_jobs("t", "v1", "m")
+        assert (old.requests, old.input_file) == ({"a": ["a"], "b": ["b"]}, None)  # one request per input
+        cache.add_batch_job(
+            "batches/2",
+            "t",
+            "v1",
+            "m",
+            "JOB_STATE_PENDING",
+            ["c", "d", "e"],
+            requests={"r0": ["c", "d"], "r1": ["e"]},
+            input_file="files/9",
+        )
+        cache.update_batch_job("batches/1", "collected")
+        (new,) = cache.open_batch_jobs("t", "v1", "m")
+        assert (new.name, new.requests, new.input_file, new.input_hashes) == (
+            "batches/2",
+            {"r0": ["c", "d"], "r1": ["e"]},
+            "files/9",
+            ["c", "d", "e"],
+        )
+        cache.update_batch_job("batches/2", "JOB_STATE_EXPIRED", "expired")
+        assert cache.open_batch_jobs("t", "v1", "m") == []
+        assert cache.batch_job_states("t") == {"collected": 1, "JOB_STATE_EXPIRED": 1}

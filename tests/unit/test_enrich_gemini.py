@@ -227,43 +227,7 @@ def test_server_retry_delay_is_read_from_retry_info():
     assert _server_retry_delay(E()) == 7.0 and _server_retry_delay(ValueError()) is None
 
 
-def test_batch_api_submits_polls_collects_and_resumes(tmp_path):
-    with FakeGemini(batch_polls_before_done=2) as fake:
-        cache = AnswerCache(tmp_path / "c.sqlite")
-        p = provider(fake, batch_max_requests=3, batch_poll_s=0.01)
-        task = get_task("descriptions")
-        fake.add_fault("ITEM-4", "no_tags")
-        # submit only (an interrupted run): two jobs recorded, nothing answered yet
-        table, stats = run_task(task, descriptions(5), p, cache, progress=False, batch_api=True, wait=False)
-        assert (
-            fake.calls["batch_create"] == 2
-            and stats.pending == 5
-            and set(table.column("status").to_pylist()) == {"pending"}
-        )
-        assert len(cache.open_batch_jobs(task.name, "v1", p.model)) == 2
-        # the next run collects the recorded jobs instead of submitting again
-        table, stats = run_task(task, descriptions(5), p, cache, progress=False, batch_api=True)
-        assert fake.calls["batch_create"] == 2 and fake.calls["generate"] == 0
-        assert table.column("status").to_pylist() == ["ok", "ok", "ok", "ok", "fallback"]
-        assert table.column("clean_description").to_pylist()[0] == "ITEM-0 & a plain description of product number 0."
-        assert cache.open_batch_jobs(task.name, "v1", p.model) == []
-        # the failed one goes out again (and only it)
-        table, stats = run_task(task, descriptions(5), p, cache, progress=False, batch_api=True)
-        assert fake.calls["batch_create"] == 3 and stats.cached == 4 and stats.called == 1
-        assert set(table.column("status").to_pylist()) == {"ok"}
-
-
-def test_batch_jobs_that_fail_are_submitted_again(tmp_path):
-    with FakeGemini(batch_polls_before_done=0, batch_final_state="BATCH_STATE_FAILED") as fake:
-        cache = AnswerCache(tmp_path / "c.sqlite")
-        p = provider(fake, batch_poll_s=0.01)
-        task = get_task("titles")
-        items = [("A", "TITLE-A Game"), ("B", "TITLE-B Game")]
-        table, stats = run_task(task, items, p, cache, progress=False, batch_api=True)
-        assert set(table.column("status").to_pylist()) == {"pending"} and stats.pending == 2
-        fake.batch_final_state = "BATCH_STATE_SUCCEEDED"
-        table, stats = run_task(task, items, p, cache, progress=False, batch_api=True)
-        assert fake.calls["batch_create"] == 2 and set(table.column("status").to_pylist()) == {"ok"}
+# the Batch API path (JSONL files, resume, failed jobs): test_enrich_batch_api.py
 
 
 def test_identical_inputs_share_one_call(fake):

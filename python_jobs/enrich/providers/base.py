@@ -29,11 +29,13 @@ class Outcome:
 
 @dataclass
 class ProviderStats:
-    requests: int = 0  # HTTP generateContent requests (a batched request counts once)
+    requests: int = 0  # model requests: generateContent calls or Batch API lines (several items count once)
     retries: int = 0
     errors: dict[str, int] = field(default_factory=dict)  # error kind -> count (429, 503, timeout, parse, ...)
     batch_jobs_submitted: int = 0
     batch_jobs_collected: int = 0
+    batch_jobs_failed: int = 0  # ended failed, cancelled or expired (their inputs go again next run)
+    batch_bytes: int = 0  # JSONL input uploaded
     batch_pending: int = 0  # Batch API inputs still waiting in a submitted job
 
     def count_error(self, kind: str) -> None:

@@ -10,8 +10,9 @@
 - Titles and descriptions are sent several per request (`title_batch_size`, `description_batch_size`),
   answered per item id; an item whose part of the answer is missing or unusable is retried alone (the
   cache stays keyed per item, so batching changes no cache hit).
-- `run_batch_api` uses the Gemini Batch API instead (half price, asynchronous): jobs are recorded in the
-  cache, so an interrupted run collects them later instead of paying twice.
+- `run_batch_api` uses the Gemini Batch API instead (half price, asynchronous; see gemini_batch.py): JSONL
+  input files with the same batched prompts, jobs recorded in the cache, so an interrupted run collects them
+  later instead of paying twice.
 The API key goes to the SDK only (sent as a header); error texts are redacted before they are stored.
 """
 
@@ -21,7 +22,6 @@ import asyncio
 import json
 import logging
 import random
-import time
 from collections.abc import Awaitable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -35,20 +35,6 @@ T = TypeVar("T")
 
 RETRY_CODES = frozenset({408, 429, 500, 502, 503, 504})
 FATAL_CODES = frozenset({401, 403, 404})
-TERMINAL_BATCH_STATES = frozenset(
-    {
-        "JOB_STATE_SUCCEEDED",
-        "JOB_STATE_FAILED",
-        "JOB_STATE_CANCELLED",
-        "JOB_STATE_EXPIRED",
-        "JOB_STATE_PARTIALLY_SUCCEEDED",
-    }
-)
-
-
-def _state(job: Any) -> str:
-    state = getattr(job, "state", None)
-    return str(getattr(state, "value", state))
 
 
 class FatalProviderError(RuntimeError):
@@ -158,31 +144,45 @@ class GeminiProvider:
     def run(self, task: Task, jobs: Sequence[Job], on_done: OnDone) -> ProviderStats:
         stats = ProviderStats()
         if jobs:
-            run_coroutine(self._run(task, list(jobs), on_done, stats))
+            run_coroutine(self._run(task, self._groups(task, list(jobs)), on_done, stats))
         return stats
 
-    def _groups(self, task: Task, jobs: list[Job]) -> list[list[Job]]:
-        size = self.config.batch_size(task.name) if task.batchable else 1
-        return [jobs[i : i + size] for i in range(0, len(jobs), size)]
+    def retry_online(
+        self, task: Task, groups: Sequence[tuple[list[Job], str]], on_done: OnDone, stats: ProviderStats
+    ) -> None:
+        """Go on with groups that already had one attempt (in a Batch API job): [(jobs, that attempt's error)]."""
+        if groups:
+            run_coroutine(self._run(task, list(groups), on_done, stats, attempt=1))
 
-    async def _run(self, task: Task, jobs: list[Job], on_done: OnDone, stats: ProviderStats) -> None:
+    def _groups(self, task: Task, jobs: list[Job]) -> list[tuple[list[Job], str]]:
+        size = self.config.batch_size(task.name) if task.batchable else 1
+        return [(jobs[i : i + size], "no attempt made") for i in range(0, len(jobs), size)]
+
+    async def _run(
+        self,
+        task: Task,
+        groups: list[tuple[list[Job], str]],
+        on_done: OnDone,
+        stats: ProviderStats,
+        attempt: int = 0,
+    ) -> None:
         from aiolimiter import AsyncLimiter
 
         rpm = self.config.requests_per_minute
         period = max(1.0, 60.0 / rpm)  # a 1 s window: bursts of at most rpm/60, not a minute's worth
         limiter = AsyncLimiter(max_rate=rpm * period / 60.0, time_period=period)
         client = self.make_client()
-        groups = iter(self._groups(task, jobs))
+        shared = iter(groups)
         self._fatal = None
 
         async def worker() -> None:
-            for group in groups:  # a shared iterator: each group goes to exactly one worker
+            for group, error in shared:  # a shared iterator: each group goes to exactly one worker
                 if self._fatal is not None:
                     return
-                await self._answer_group(client, limiter, task, group, stats, on_done)
+                await self._answer_group(client, limiter, task, group, stats, on_done, attempt, error)
 
         try:
-            n_workers = max(1, min(self.config.concurrency, len(jobs)))
+            n_workers = max(1, min(self.config.concurrency, len(groups)))
             await asyncio.gather(*(worker() for _ in range(n_workers)))
         finally:
             await client.aio.aclose()
@@ -277,79 +277,9 @@ class GeminiProvider:
 
     # ---- Batch API mode --------------------------------------------------------------------------------------
     def run_batch_api(
-        self, task: Task, jobs: Sequence[Job], on_done: OnDone, cache: Any, wait: bool = True
+        self, task: Task, jobs: Sequence[Job], on_done: OnDone, cache: Any, wait: bool = True, progress: bool = False
     ) -> ProviderStats:
-        """Submit the jobs as Gemini Batch API jobs (recorded in the cache), poll, collect the answers.
+        """Answer the jobs through Gemini Batch API jobs (JSONL files; see gemini_batch.py)."""
+        from python_jobs.enrich.providers.gemini_batch import BatchApiRun
 
-        Jobs already inside a recorded, uncollected batch are not submitted again; with wait=False this only
-        submits (a later run collects)."""
-        from google.genai import types
-
-        stats = ProviderStats()
-        client = self.make_client()
-        version, model = task.prompt_version, self.model
-        by_key = {j.key: j for j in jobs}
-        open_jobs = cache.open_batch_jobs(task.name, version, model)
-        in_flight = {h for _, hashes in open_jobs for h in hashes}
-        to_submit = [j for j in jobs if j.key not in in_flight]
-        config = self.generation_config(task)
-        for i in range(0, len(to_submit), self.config.batch_max_requests):
-            chunk = to_submit[i : i + self.config.batch_max_requests]
-            requests = [
-                types.InlinedRequest(contents=task.prompt(j.text), config=config, metadata={"key": j.key})
-                for j in chunk
-            ]
-            job = client.batches.create(
-                model=model, src=requests, config={"display_name": f"semantic-ids-{task.name}-{int(time.time())}"}
-            )
-            cache.add_batch_job(job.name, task.name, version, model, _state(job), [j.key for j in chunk])
-            open_jobs.append((job.name, [j.key for j in chunk]))
-            stats.batch_jobs_submitted += 1
-            stats.requests += 1
-            log.info("submitted batch job %s with %d requests", job.name, len(chunk))
-        pending = {name: hashes for name, hashes in open_jobs}
-        while pending:
-            for name in list(pending):
-                job = client.batches.get(name=name)
-                state = _state(job)
-                if state not in TERMINAL_BATCH_STATES:
-                    continue
-                hashes = pending.pop(name)
-                if state in ("JOB_STATE_SUCCEEDED", "JOB_STATE_PARTIALLY_SUCCEEDED"):
-                    self._collect(task, job, hashes, by_key, on_done, stats)
-                    cache.update_batch_job(name, "collected")
-                    stats.batch_jobs_collected += 1
-                else:  # its inputs are no longer in flight: the next run submits them again
-                    cache.update_batch_job(name, state, self.config.redact(str(getattr(job, "error", None))))
-                    log.warning("batch job %s ended in %s", name, state)
-            if pending and not wait:
-                break
-            if pending:
-                time.sleep(self.config.batch_poll_s)
-        stats.batch_pending = sum(len(h) for h in pending.values())
-        client.close()
-        return stats
-
-    def _collect(
-        self, task: Task, job: Any, hashes: list[str], by_key: dict[str, Job], on_done: OnDone, stats: ProviderStats
-    ) -> None:
-        responses = list(getattr(getattr(job, "dest", None), "inlined_responses", None) or [])
-        seen: set[str] = set()
-        for pos, item in enumerate(responses):
-            key = (item.metadata or {}).get("key") or (hashes[pos] if pos < len(hashes) else None)
-            if key is None or key in seen:
-                continue
-            seen.add(key)
-            try:
-                if item.error is not None:
-                    raise AnswerError(f"batch request error: {item.error.message or item.error}")
-                text = item.response.text if item.response is not None else None
-                if not text:
-                    raise AnswerError("empty answer in batch output")
-                on_done(Outcome(key, True, task.parse(text), attempts=1))
-            except AnswerError as exc:
-                stats.count_error("bad_answer")
-                on_done(Outcome(key, False, None, attempts=1, error=self.config.redact(str(exc))[:500]))
-        for key in hashes:
-            if key not in seen:
-                on_done(Outcome(key, False, None, attempts=1, error="missing from the batch output"))
+        return BatchApiRun(self, task, cache, on_done, progress=progress).run(list(jobs), wait=wait)
