@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from python_jobs.semantic_ids.collisions import resolve_collisions
@@ -186,3 +187,87 @@ def test_a_damaged_reference_is_refused():
         reference([("A", (0, 0, 1, 0), None, "live"), ("A", (0, 0, 2, 0), None, "removed")])
     with pytest.raises(ValueError, match="missing column"):
         Reference.from_arrow(pa.table({"parent_asin": ["A"]}))
+
+
+# ---- the dbt entry points (python_jobs.semantic_ids.dbt_models) on a tiny trained model ----
+
+
+def embeddings_table(asins: list[str], x: np.ndarray, hashes: list[str]) -> pa.Table:
+    return pa.table(
+        {
+            "parent_asin": asins,
+            "embedding": pa.FixedSizeListArray.from_arrays(pa.array(x.reshape(-1).astype(np.float32)), x.shape[1]),
+            "text_hash": hashes,
+        }
+    )
+
+
+def test_dbt_entry_points_keep_ids_across_a_refresh(tmp_path):
+    from python_jobs.semantic_ids import dbt_models
+    from python_jobs.semantic_ids.settings import SemanticIdSettings
+
+    tiny = {
+        "sid_codebook_size": 8,
+        "sid_latent_dim": 8,
+        "sid_hidden_dims": [16],
+        "sid_steps": 40,
+        "sid_batch_size": 64,
+        "sid_warmup_steps": 5,
+        "sid_ae_warmup_steps": 10,
+        "sid_eval_every": 20,
+        "sid_dead_code_every": 10,
+        "sid_kmeans_iters": 10,
+        "sid_val_fraction": 0.1,
+        "sid_device": "cpu",
+        "sid_registry_dir": str(tmp_path / "registry"),
+    }
+    fresh = SemanticIdSettings.load(tiny)
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(300, 16)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    asins = [f"I{i:04d}" for i in range(300)]
+    hashes = [f"h{i}" for i in range(300)]
+    month1 = embeddings_table(asins[:250], x[:250], hashes[:250])
+    codes = dbt_models.item_codes(month1.drop_columns(["text_hash"]), fresh)
+    model_id = codes.column("model_id")[0].as_py()
+    empty = dbt_models.reference_ids(model_id, fresh)
+    assert empty.num_rows == 0 and empty.schema.names == [f.name for f in empty.schema]
+    popularity = pa.table({"parent_asin": pa.array([], pa.string()), "popularity": pa.array([], pa.int64())})
+
+    # the first stable build of a model, on an empty ledger, gives the fresh build's codes
+    assign = fresh.replace(sid_mode="assign", sid_registry_model=model_id)
+    first = dbt_models.stable_assignment(month1, popularity, empty, assign)
+    assert first.select(["parent_asin", "sid_0", "sid_1", "sid_2"]).equals(codes.select(first.column_names[:4]))
+    live = first.append_column("model_id", pa.array([model_id] * 250)).append_column(
+        "text_hash", pa.array(hashes[:250])
+    )
+    ledger = dbt_models.id_ledger(live, empty, assign)
+    assert (tmp_path / "registry" / model_id / "id_ledger.parquet").is_file() and ledger.num_rows == 250
+
+    # month 2: 50 new items, I0000 text changed, I0001 gone
+    month2_asins = asins[:1] + asins[2:]
+    month2_hashes = ["h0-new"] + hashes[2:]
+    month2 = embeddings_table(month2_asins, np.concatenate([x[:1], x[2:]]), month2_hashes)
+    reference = dbt_models.reference_ids(model_id, assign)
+    assert reference.num_rows == 250
+    second = dbt_models.stable_assignment(month2, popularity, reference, assign)
+    old = {r["parent_asin"]: tuple(r[f"sid_{i}"] for i in range(4)) for r in first.to_pylist()}
+    new = {r["parent_asin"]: tuple(r[f"sid_{i}"] for i in range(4)) for r in second.to_pylist()}
+    assert all(new[a] == old[a] for a in old if a != "I0001")
+    assert len(set(new.values())) == len(new) and old["I0001"] not in set(new.values())
+    reencoded = dbt_models.stable_assignment(
+        month2, popularity, reference, assign.replace(sid_changed_items="reencode")
+    )
+    again = {r["parent_asin"]: tuple(r[f"sid_{i}"] for i in range(4)) for r in reencoded.to_pylist()}
+    assert again["I0000"] != old["I0000"] and all(again[a] == old[a] for a in old if a not in ("I0000", "I0001"))
+
+    # a plain (fresh) build does not overwrite a ledger an assign build wrote
+    fresh_ledger = dbt_models.id_ledger(live, reference, fresh.replace(sid_registry_model=model_id))
+    assert fresh_ledger.equals(ledger)
+    # a reference of another model is refused in assign mode; a pin is required
+    other = tmp_path / "other.parquet"
+    pq.write_table(ledger.set_column(8, "model_id", pa.array(["rqvae-other"] * ledger.num_rows)), other)
+    with pytest.raises(ValueError, match="not of the pinned model"):
+        dbt_models.reference_ids(model_id, assign.replace(sid_reference_ids=str(other)))
+    with pytest.raises(ValueError, match="set sid_registry_model"):
+        dbt_models.stable_assignment(month2, popularity, reference, fresh.replace(sid_mode="assign"))
