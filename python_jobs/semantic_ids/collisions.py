@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def resolve_collisions(codes: np.ndarray, last_distances: np.ndarray) -> np.ndarray:
+def resolve_collisions(codes: np.ndarray, last_distances: np.ndarray, fixed: np.ndarray | None = None) -> np.ndarray:
     """Move items that share a full code tuple to their nearest *free* code on the last level.
 
     Within each group of items sharing the first L-1 codes, the last-level codes held by a single item stay
@@ -14,6 +14,10 @@ def resolve_collisions(codes: np.ndarray, last_distances: np.ndarray) -> np.ndar
     When a prefix holds more items than the codebook has codes, the leftovers keep their nearest code (the
     collision index separates them). Deterministic: no randomness, ties broken by code index and row order.
     `last_distances[i, k]` is the squared distance from item i's last-level residual to code k.
+
+    `fixed` (bool [N], optional) marks rows that never move, e.g. the IDs a previous assignment already handed
+    out (stable IDs, python_jobs.semantic_ids.stable): their codes are taken, a movable item that shares a code
+    with one of them moves, and their distance rows are never read. Without it every row is movable.
     """
     codes = np.array(codes, copy=True)
     n, levels = codes.shape
@@ -35,9 +39,14 @@ def resolve_collisions(codes: np.ndarray, last_distances: np.ndarray) -> np.ndar
         movers = []
         for value in values[counts > 1]:
             members = rows[last == value]
+            if fixed is not None and fixed[members].any():
+                # a fixed row holds the code: every movable member moves
+                stay, members = 0, members[~fixed[members]]
+            else:
+                stay = 1
             d = last_distances[members, value]
             ranked = members[np.lexsort([members, d])]
-            movers.extend((float(last_distances[i, value]), int(i)) for i in ranked[1:])
+            movers.extend((float(last_distances[i, value]), int(i)) for i in ranked[stay:])
         for _, i in sorted(movers):
             if taken.all():
                 break

@@ -31,6 +31,10 @@ class SemanticIdSettings(StageSettings):
     quantizer: Literal["rqvae", "rqkmeans"]
     sid_registry_model: str  # "" = train or load by fingerprint
     sid_registry_dir: str  # "" = data/registry/<category>
+    # stable IDs across catalogue refreshes (python_jobs.semantic_ids.stable)
+    sid_mode: Literal["fresh", "assign"]  # assign = keep the pinned model's ledger IDs, place new items only
+    sid_changed_items: Literal["keep", "reencode"]  # assign: an item whose text changed keeps its ID or not
+    sid_reference_ids: str  # "" = the ledger next to the model; else a parquet of earlier IDs
     sid_levels: PositiveInt  # dbt builds need 3 (the Semantic-ID format); the CLI trains other shapes too
     sid_codebook_size: int = Field(ge=2)
     sid_latent_dim: PositiveInt

@@ -35,9 +35,17 @@ def render(sql: str, **var_overrides) -> str:
 
 
 def build(con: duckdb.DuckDBPyConnection, model: str, **var_overrides) -> None:
-    """Build one stage-3 model (and first its parent int_user_split, which the tests never set up by hand)."""
+    """Build one stage-3 model (and first its parents int_user_split and int_item_popularity, which the tests never
+    set up by hand)."""
     if model in ("semantic_ids", "sequences_sid"):
         build(con, "int_user_split", **var_overrides)
+    if model == "semantic_ids":
+        build(con, "int_item_popularity", **var_overrides)
+        # the stable-ID assignment (a Python model): empty unless sid_mode is assign
+        con.execute(
+            "create table if not exists int_sid_assignment (parent_asin varchar, sid_0 integer, sid_1 integer, "
+            "sid_2 integer, sid_3 integer)"
+        )
     (path,) = MODELS.glob(f"*/{model}.sql")
     con.execute(f"create or replace table {model} as {render(path.read_text(), **var_overrides)}")
 
@@ -228,3 +236,66 @@ def test_ad_hoc_macros(con):
     assert [r[-1] for r in rows] == [3, 3, 2]
     assert [r[0] for r in con.execute(m.sid_items_sharing_prefix("A", 1)).fetchall()] == ["B", "A", "C", "D"]
     assert con.execute(m.sid_items_sharing_prefix("nope", 1)).fetchall() == []
+
+
+def test_assigned_ids_replace_the_computed_ones_and_the_changes_are_listed(con):
+    """sid_mode: assign: semantic_ids takes every ID from int_sid_assignment; sid_assignment_changes compares them
+    with the reference, and the singular test dbt_tests/assert_sid_assign_keeps_ids.sql flags broken promises."""
+    k = 256
+    # the model's fresh codes would differ: the assignment must win
+    setup(con, {"A": (9, 9, 9), "B": (9, 9, 9), "C": (9, 9, 9), "N": (9, 9, 9)}, {"u": ["A", "B", "N", "N"]})
+    con.execute(
+        "create table int_sid_assignment as select * from (values ('A', 1, 2, 3, 0), ('B', 1, 2, 3, 2), "
+        "('C', 4, 4, 4, 0), ('N', 1, 2, 3, 1)) t(parent_asin, sid_0, sid_1, sid_2, sid_3)"
+    )
+    con.execute(
+        "create table item_embeddings as select * from (values ('A', 'ha'), ('B', 'hb-new'), ('C', 'hc'), "
+        "('N', 'hn')) t(parent_asin, text_hash)"
+    )
+    ref = [
+        ("A", (1, 2, 3, 0), "ha", "live"),
+        ("B", (1, 2, 3, 2), "hb", "live"),  # text changed, ID kept (sid_changed_items: keep)
+        ("C", (4, 4, 4, 0), None, "live"),  # reference without a text hash: unknown
+        ("R", (1, 2, 3, 3), "hr", "live"),  # removed now: reserved
+        ("S", (5, 5, 5, 0), "hs", "superseded"),  # never listed
+    ]
+    con.execute(
+        "create table int_sid_reference (parent_asin varchar, sid_0 integer, sid_1 integer, sid_2 integer, "
+        "sid_3 integer, semantic_id varchar, text_hash varchar, status varchar, model_id varchar)"
+    )
+    con.executemany(
+        "insert into int_sid_reference values (?, ?, ?, ?, ?, ?, ?, ?, 'rqvae-test')",
+        [(a, *c, format_semantic_id(c, k), h, st) for a, c, h, st in ref],
+    )
+    build(con, "semantic_ids")
+    got = dict(con.execute("select parent_asin, [sid_0, sid_1, sid_2, sid_3] from semantic_ids").fetchall())
+    assert got == {"A": [1, 2, 3, 0], "B": [1, 2, 3, 2], "C": [4, 4, 4, 0], "N": [1, 2, 3, 1]}
+    sizes = dict(con.execute("select parent_asin, collision_group_size from semantic_ids").fetchall())
+    assert sizes == {"A": 3, "B": 3, "C": 1, "N": 3}
+    build(con, "sid_assignment_changes")
+    rows = {
+        r[0]: r[1:]
+        for r in con.execute(
+            "select parent_asin, status, text_changed, id_changed, reuses_reserved_id, reference_status "
+            "from sid_assignment_changes"
+        ).fetchall()
+    }
+    assert rows == {
+        "A": ("kept", False, False, False, "live"),
+        "B": ("changed", True, False, False, "live"),
+        "C": ("kept", None, False, False, "live"),
+        "N": ("added", None, None, False, None),
+        "R": ("removed", None, None, False, "live"),
+    }
+    check = (REPO / "dbt_tests" / "assert_sid_assign_keeps_ids.sql").read_text()
+    assert con.execute(render(check, sid_mode="assign")).fetchall() == []
+    # a build that gave N the removed item's ID and moved A: both flagged in assign mode, nothing in fresh mode
+    con.execute(
+        "update semantic_ids set semantic_id = '" + format_semantic_id((1, 2, 3, 3), k) + "' where parent_asin = 'N'"
+    )
+    con.execute(
+        "update semantic_ids set semantic_id = '" + format_semantic_id((7, 7, 7, 0), k) + "' where parent_asin = 'A'"
+    )
+    build(con, "sid_assignment_changes")
+    assert sorted(r[0] for r in con.execute(render(check, sid_mode="assign")).fetchall()) == ["A", "N"]
+    assert con.execute(render(check, sid_mode="fresh")).fetchall() == []
