@@ -501,6 +501,29 @@ def semantic_ids(t: OutputTables, s: Section) -> None:
                 ],
             )
         )
+    if t.has("sid_assignment_changes"):
+        changes = t.rows(
+            "select status, count(*) as items, count(*) filter (where text_changed) as text_changed, "
+            "count(*) filter (where id_changed) as id_changed, count(*) filter (where reuses_reserved_id) as reused "
+            "from {sid_assignment_changes} group by status order by list_position(['kept', 'changed', 'added', "
+            "'removed'], status)"
+        )
+        s.tables.append(
+            Table(
+                "IDs against the model's ID ledger before this build (sid_assignment_changes)",
+                ["status", "items", "text changed", "ID changed", "took another item's reserved ID"],
+                [
+                    [
+                        r["status"],
+                        count(r["items"]),
+                        count(r["text_changed"]),
+                        count(r["id_changed"]),
+                        count(r["reused"]),
+                    ]
+                    for r in changes
+                ],
+            )
+        )
     if model:
         s.figures.append(
             Figure(
