@@ -21,12 +21,14 @@ with parsed as (
 ),
 
 typed as (
-    -- a text field must hold a JSON string or null; looking at its first character needs no parse
+    -- a text field must hold a JSON string or null (parent_asin: a string that is not blank); looking at its
+    -- first character needs no parse
     select
         line_number,
         line,
         case when
-            {%- for field in text_fields %}
+            left(strict_record.parent_asin::varchar, 1) = '"' and trim(strict_record.parent_asin ->> '$') <> '' and
+            {%- for field in text_fields[1:] %}
             coalesce(left(strict_record.{{ field }}::varchar, 1) in ('"', 'n'), true){{ ' and' if not loop.last }}
             {%- endfor %}
         then strict_record end as record
