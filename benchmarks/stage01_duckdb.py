@@ -1,13 +1,13 @@
-"""Notebook 01 as one plain DuckDB script (no dbt, no rejects table), written directly from the rules.
+"""Notebook 01 as one plain DuckDB script: no dbt, no warehouse, no rejects table, no tests (issue 11's floor).
 
-Not a floor for the dbt stage: it checks every line field by field, where stg_meta first tries one strict parse
-and inspects only the lines it refuses (on the full preset this script is slower than `dbt run` for that reason).
-
-It does the dbt models' work, so its time compares like with like: raw lines read as text, the same type rules
-(a line whose fields do not have the Amazon 2023 types is not used), the first line of a parent_asin kept
-*before* the title/description filters, a user's longest history with the same tie-breaks (latest timestamp,
-smallest parent_asin, first line). bench_stage01.py checks its items and sequences equal dbt's before timing.
-What it leaves out: reject reasons and line numbers of unreadable lines, the step counts and the statistics.
+What the engine under the dbt stage needs for the same items and sequences, written the fastest plain way:
+one in-memory connection, each raw file read once as lines, the results written straight to parquet. It keeps the
+rules that decide *which* rows are used, so its outputs equal dbt's (bench_stage01.py checks that before timing):
+a meta line is used only when it is UTF-8 JSON whose fields have the Amazon 2023 types (one strict parse; only the
+lines it refuses are checked field by field), the first line of a parent_asin is kept *before* the
+title/description filters, a CSV line needs exactly 5 fields, no stray quote and typed rating/timestamp, and a
+user's longest history wins with the same tie-breaks (latest timestamp, smallest parent_asin, first line).
+What it leaves out: why a line was refused and its line number, the step counts, the statistics, the warehouse.
 
 Usage: python benchmarks/stage01_duckdb.py RAW_DIR CATEGORY OUT_DIR
 """
@@ -23,6 +23,11 @@ LINES = (
     "read_csv('{path}', columns = {{'line': 'VARCHAR'}}, header = false, auto_detect = false, delim = chr(31), "
     "quote = '', escape = '', strict_mode = false, ignore_errors = true) with ordinality"
 )
+STRUCTURE = (
+    """'{"parent_asin": "JSON", "title": "JSON", "main_category": "JSON", "store": "JSON", "features": "VARCHAR[]", """
+    """"description": "VARCHAR[]", "categories": "VARCHAR[]", "details": "JSON", "average_rating": "DOUBLE", """
+    """"rating_number": "BIGINT", "price": "JSON"}'"""
+)
 
 
 def is_a(path: str, *types: str) -> str:
@@ -30,8 +35,10 @@ def is_a(path: str, *types: str) -> str:
     return f"coalesce(json_type(j, '$.{path}'), 'NULL') in ({allowed})"
 
 
-usable = " and ".join(
+# the field-by-field rules, for the few lines the strict parse refuses (a missing optional key is fine)
+USABLE = " and ".join(
     [
+        "j is not null",
         "json_type(j) = 'OBJECT'",
         "json_type(j, '$.parent_asin') = 'VARCHAR'",
         "trim(j ->> '$.parent_asin') <> ''",
@@ -42,70 +49,97 @@ usable = " and ".join(
         is_a("rating_number", "UBIGINT", "BIGINT"),
     ]
 )
+# the strict parse keeps text fields as JSON, so a number where text belongs is caught by its first character
+TEXT_OK = " and ".join(
+    [
+        "left(r.parent_asin::varchar, 1) = '\"' and trim(r.parent_asin ->> '$') <> ''",
+        *(f"coalesce(left(r.{f}::varchar, 1) in ('\"', 'n'), true)" for f in ("title", "main_category", "store")),
+    ]
+)
+# a CSV line that is ASCII, without quote, carriage return or space at a field boundary is split as is;
+# only the others need the per-field trims (the same rules as stg_interactions)
+CARE = (
+    "(strlen(line) <> length(line) or contains(line, '\"') or contains(line, chr(13)) or contains(line, ' ,') "
+    "or contains(line, ', ') or starts_with(line, ' ') or ends_with(line, ' '))"
+)
+HISTORY_LENGTH = "case when history = '' then 0 else len(history) - len(replace(history, ' ', '')) + 1 end"
+
 con = duckdb.connect()
 con.execute(f"""
-create table records as
-select ordinality as line_number, try_cast(line as json) as j
-from {LINES.format(path=f"{raw}/{category}/meta_{category}.jsonl.gz")};
-
 create table items as
-with valid as (
-    select line_number, trim(j ->> '$.parent_asin') as parent_asin, j from records where j is not null and {usable}
+with records as (
+    select n, coalesce(r, case when {USABLE} then json_transform(j, {STRUCTURE}) end) as r
+    from (select n, r, case when r is null then try_cast(line as json) end as j
+          from (select n, line, case when {TEXT_OK} then r end as r
+                from (select ordinality as n, line, try(json_transform_strict(line, {STRUCTURE})) as r
+                      from {LINES.format(path=raw / category / f"meta_{category}.jsonl.gz")})))
 ),
 first_lines as (  -- the dedup rule comes first: a later repeat is dropped even if the first line fails the filters
-    select * from valid qualify row_number() over (partition by parent_asin order by line_number) = 1
-),
-typed as (
-    select parent_asin,
-           j ->> '$.title' as title,
-           array_to_string(coalesce(from_json(j -> '$.description', '["VARCHAR"]'), []), ' ') as description_text,
-           array_to_string(coalesce(from_json(j -> '$.features', '["VARCHAR"]'), []), ' ') as features_text,
-           array_to_string(coalesce(from_json(j -> '$.categories', '["VARCHAR"]'), []), ' > ') as categories_text,
-           j ->> '$.main_category' as main_category, j ->> '$.store' as store,
-           (j ->> '$.average_rating')::double as average_rating, (j ->> '$.rating_number')::bigint as rating_number,
-           j ->> '$.price' as price
-    from first_lines
+    select n, trim(r.parent_asin ->> '$') as parent_asin, r.title ->> '$' as title,
+           array_to_string(coalesce(r.description, []), ' ') as description_text, r
+    from records
+    where r is not null
+    qualify row_number() over (partition by trim(r.parent_asin ->> '$') order by n) = 1
 )
-select parent_asin, coalesce(title, '') as title, description_text, features_text, categories_text,
-       coalesce(main_category, '') as main_category, coalesce(store, '') as store, average_rating,
-       coalesce(rating_number, 0) as rating_number, coalesce(price, '') as price
-from typed
+select parent_asin, coalesce(title, '') as title, description_text,
+       array_to_string(coalesce(r.features, []), ' ') as features_text,
+       array_to_string(coalesce(r.categories, []), ' > ') as categories_text,
+       coalesce(r.main_category ->> '$', '') as main_category, coalesce(r.store ->> '$', '') as store,
+       r.average_rating, coalesce(r.rating_number, 0) as rating_number, coalesce(r.price ->> '$', '') as price
+from first_lines
 where length(coalesce(title, '')) > 20 and length(description_text) > 100;
-copy (select * from items order by parent_asin) to '{out}/items.parquet';
+copy (select * from items order by parent_asin) to '{out}/items.parquet' (format parquet, compression zstd);
 
-create table users as
-with fields as (
-    select ordinality as line_number, string_split(rtrim(line, chr(13)), ',') as raw_parts
-    from {LINES.format(path=f"{raw}/{category}/{category}.train.csv.gz")}
-),
-rows as (
-    select line_number, list_transform(raw_parts, lambda f: trim(f, '"')) as p,
-           list_bool_or(list_transform(raw_parts,
-               lambda f: contains(f, '"') and not regexp_full_match(trim(f), '"[^"]*"'))) as bad_quotes
-    from fields where line_number > 1
-),
-valid as (
-    select line_number, trim(p[1]) as user_id, trim(p[2]) as parent_asin, trim(p[5]) as history,
-           try_cast(p[4] as bigint) as ts
-    from rows
-    where len(p) = 5 and not bad_quotes and trim(p[1]) <> '' and trim(p[2]) <> ''
-      and (try_cast(p[3] as double) is not null or trim(p[3]) = '') and try_cast(p[4] as bigint) is not null
-)
-select user_id, list_filter(string_split(history, ' '), lambda x: x <> '') || [parent_asin] as full_sequence
-from valid
-qualify row_number() over (
-    partition by user_id
-    order by case when history = '' then 0 else len(history) - len(replace(history, ' ', '')) + 1 end desc,
-             ts desc, parent_asin, line_number) = 1;
 copy (
-  with exploded as (select user_id, unnest(full_sequence) as item, generate_subscripts(full_sequence, 1) as pos from users),
-  kept as (select user_id, list(item order by pos) as sequence from exploded
-           where item in (select parent_asin from items) group by user_id)
-  select user_id, sequence[-100:] as sequence, least(len(sequence), 100) as sequence_length
-  from kept where len(sequence) >= 3 order by user_id
-) to '{out}/sequences.parquet';
+    with fields as (
+        select ordinality as n, line, {CARE} as care
+        from {LINES.format(path=raw / category / f"{category}.train.csv.gz")}
+    ),
+    parts as (
+        select n, care,
+               case when care then list_transform(string_split(rtrim(line, chr(13)), ','), lambda f: trim(f, '"'))
+                    else string_split(line, ',') end as p,
+               case when contains(line, '"') then list_bool_or(list_transform(string_split(rtrim(line, chr(13)), ','),
+                   lambda f: contains(f, '"') and not regexp_full_match(trim(f), '"[^"]*"'))) else false end as bad_quotes
+        from fields
+        where n > 1
+    ),
+    typed as (
+        select n, len(p) as n_fields, bad_quotes,
+               case when care then trim(p[1]) else p[1] end as user_id,
+               case when care then trim(p[2]) else p[2] end as parent_asin,
+               p[3] as rating, try_cast(p[4] as bigint) as ts,
+               case when care then trim(p[5]) else p[5] end as history
+        from parts
+    ),
+    valid as (
+        select * from typed
+        where n_fields = 5 and not bad_quotes and user_id <> '' and parent_asin <> '' and ts is not null
+          and (try_cast(rating as double) is not null or trim(rating) = '')
+    ),
+    users as (  -- each user's longest history, ties: latest timestamp, smallest parent_asin, first line
+        select user_id, arg_min({{history: history, parent_asin: parent_asin}},
+                                {{l: -{HISTORY_LENGTH}, t: -ts, a: parent_asin, n: n}}) as b
+        from valid
+        group by user_id
+    ),
+    exploded as (
+        select user_id, unnest(s) as item, generate_subscripts(s, 1) as pos
+        from (select user_id, list_filter(string_split(b.history, ' '), lambda x: x <> '') || [b.parent_asin] as s
+              from users)
+    ),
+    kept as (
+        select user_id, list(item order by pos) as sequence
+        from exploded
+        where item in (select parent_asin from items)
+        group by user_id
+    )
+    select user_id, sequence[-100:] as sequence, least(len(sequence), 100) as sequence_length
+    from kept
+    where len(sequence) >= 3
+    order by user_id
+) to '{out}/sequences.parquet' (format parquet, compression zstd);
 """)
-print(
-    con.execute("select count(*) from items").fetchall(),
-    con.execute(f"select count(*) from '{out}/sequences.parquet'").fetchall(),
-)
+n_items = con.execute("select count(*) from items").fetchone()[0]
+n_sequences = con.execute(f"select count(*) from '{out}/sequences.parquet'").fetchone()[0]
+print(f"items={n_items} sequences={n_sequences}")

@@ -17,6 +17,16 @@
        with ordinality
 {%- endmacro %}
 
+{# The first line of a file as text (a CSV header): the read stops after it #}
+{% macro read_first_line(path) -%}
+  select line
+  from read_csv('{{ path }}',
+                columns = {'line': 'VARCHAR'}, header = false, auto_detect = false,
+                delim = chr(31), quote = '', escape = '', strict_mode = false, ignore_errors = true,
+                max_line_size = {{ var('max_line_bytes') }})
+  limit 1
+{%- endmacro %}
+
 {% macro keep_unreadable_lines(rejects_name) -%}
   {# good lines were numbered among good lines only: shift each past the unreadable lines before it #}
   update {{ this }} as t

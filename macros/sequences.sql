@@ -6,24 +6,26 @@
 #}
 {% macro build_sequences(histories_relation, items_relation) -%}
   with exploded as (
-      select user_id, unnest(full_sequence) as item, generate_subscripts(full_sequence, 1) as position
+      -- each history is read once (it may be a view): what the result needs besides the items travels along
+      select user_id, last_timestamp, target_parent_asin,
+             unnest(full_sequence) as item, generate_subscripts(full_sequence, 1) as position
       from {{ histories_relation }}
   ),
   kept as (
-      select user_id, list(item order by position) as sequence
+      select user_id, any_value(last_timestamp) as last_timestamp, any_value(target_parent_asin) as target_parent_asin,
+             list(item order by position) as kept_items
       from exploded
       where item in (select parent_asin from {{ items_relation }})
       group by user_id
   )
   select
-      h.user_id,
-      k.sequence[-{{ var('max_sequence_length') }}:] as sequence,
-      least(len(k.sequence), {{ var('max_sequence_length') }})::integer as sequence_length,
-      len(k.sequence) as untruncated_length,
-      h.last_timestamp,
+      user_id,
+      kept_items[-{{ var('max_sequence_length') }}:] as sequence,
+      least(len(kept_items), {{ var('max_sequence_length') }})::integer as sequence_length,
+      len(kept_items) as untruncated_length,
+      last_timestamp,
       -- the original keeps a sequence whose last item had no metadata (its previous item becomes the target)
-      k.sequence[-1] = h.target_parent_asin as target_has_metadata
-  from kept k
-  join {{ histories_relation }} h using (user_id)
-  where len(k.sequence) >= {{ var('min_sequence_length') }}
+      kept_items[-1] = target_parent_asin as target_has_metadata
+  from kept
+  where len(kept_items) >= {{ var('min_sequence_length') }}
 {%- endmacro %}

@@ -227,6 +227,8 @@ def test_bad_lines_are_kept_with_reasons_not_dropped(tmp_path):
                 _meta_line("A5", title=123),
                 _meta_line("A6"),
                 _meta_line("A7", description=["x" * 3000]),  # over max_line_bytes (below)
+                _meta_line("  "),  # a blank parent_asin: refused, not silently lost
+                _meta_line("A8", parent_asin=None),
             ]
         )
         + b"\n"
@@ -270,6 +272,8 @@ def test_bad_lines_are_kept_with_reasons_not_dropped(tmp_path):
         ("meta", 8, "not_a_json_object"),
         ("meta", 9, "wrong_type"),
         ("meta", 11, "line size over maximum"),
+        ("meta", 12, "wrong_type"),
+        ("meta", 13, "missing_field"),
     ]
     (over_long,) = project.query("select reason from messy.prep_rejects where source = 'meta' and line_number = 11")
     assert "2000 bytes" in over_long[0]  # the reason names the limit the line broke

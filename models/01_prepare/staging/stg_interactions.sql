@@ -3,38 +3,49 @@
 -- One row per interaction line of <category>.train.csv.gz (line 1, the header, is checked and left out):
 -- typed fields, or a reject_reason.
 -- Layout: user_id,parent_asin,rating,timestamp,history (history = earlier parent_asins, space-separated).
+--
+-- Each line is read once (no copy of the file is kept for the header check) and split once; the per-field
+-- rules (quotes, spaces, a carriage return: list lambdas, trims, a regex) run only on the few lines they can
+-- change (`needs_care` below).
 {% set expected_header = 'user_id,parent_asin,rating,timestamp,history' %}
 
-with lines as (
-    select line_number, line
-    from ({{ read_lines(raw_path('interactions'), 'interactions_unreadable') }})
-),
-
-header_check as (
+with header_check as (
+    -- the first line alone (a read that stops there), so the lines below are scanned once, not kept for a join
     select case when trim(line, E' \r') <> '{{ expected_header }}'
                 then error('{{ raw_path("interactions") }}: the first line must be the header "{{ expected_header }}", found: ' || left(line, 200))
            end as header_ok
-    from lines
-    where line_number = 1
+    from ({{ read_first_line(raw_path('interactions')) }})
 ),
 
 raw_fields as (
-    -- fields never contain commas; a writer may still quote a whole field ("" for an empty history)
-    select line_number, line, string_split(rtrim(line, E'\r'), ',') as raw_parts
-    from lines, header_check
-    -- header_ok is null whenever the header is right; the filter is what makes DuckDB evaluate the check at
-    -- all (an unused column of a cross-joined CTE is pruned, and error() with it: a wrong header passed silently)
-    where line_number > 1 and header_ok is null
-),
-
-fields as (
     select
         line_number,
         line,
-        list_transform(raw_parts, lambda f: trim(f, '"')) as parts,
+        contains(line, '"') as has_quote,
+        -- "needs care": the exact rules below (strip a carriage return, quotes around a field, spaces around a field)
+        -- can change this line. They cannot change an ASCII line (byte length = character length, so the only
+        -- space trim() removes is ' ') without a quote, a carriage return or a space next to a comma or an end:
+        -- such a line (almost all of them) is split once, as is. Trimming every field of every line allocates a
+        -- copy of each and was most of this model's time.
+        strlen(line) <> length(line) or contains(line, '"') or contains(line, E'\r')
+            or contains(line, ' ,') or contains(line, ', ') or starts_with(line, ' ') or ends_with(line, ' ') as needs_care
+    from ({{ read_lines(raw_path('interactions'), 'interactions_unreadable') }})
+    -- header_ok is null whenever the header is right; the filter is what makes DuckDB evaluate the check at
+    -- all (an unused value is pruned, and error() with it: a wrong header would pass silently)
+    where line_number > 1 and (select header_ok from header_check) is null
+),
+
+fields as (
+    -- fields never contain commas; a writer may still quote a whole field ("" for an empty history)
+    select
+        line_number,
+        line,
+        needs_care,
+        case when needs_care then list_transform(string_split(rtrim(line, E'\r'), ','), lambda f: trim(f, '"'))
+             else string_split(line, ',') end as parts,
         -- a quote anywhere but around a whole field (e.g. an opening quote never closed) makes the line unusable
-        list_bool_or(list_transform(raw_parts, lambda f: contains(f, '"') and not regexp_full_match(trim(f), '"[^"]*"')))
-            as bad_quotes
+        case when has_quote then list_bool_or(list_transform(string_split(rtrim(line, E'\r'), ','),
+                 lambda f: contains(f, '"') and not regexp_full_match(trim(f), '"[^"]*"'))) end as bad_quotes
     from raw_fields
 ),
 
@@ -43,13 +54,12 @@ typed as (
         line_number,
         line,
         len(parts) as n_fields,
-        trim(parts[1]) as user_id,
-        trim(parts[2]) as parent_asin,
+        case when needs_care then trim(parts[1]) else parts[1] end as user_id,
+        case when needs_care then trim(parts[2]) else parts[2] end as parent_asin,
         try_cast(parts[3] as double) as rating,
         parts[3] as rating_text,
         try_cast(parts[4] as bigint) as timestamp_ms,
-        parts[4] as timestamp_text,
-        trim(parts[5]) as history,
+        case when needs_care then trim(parts[5]) else parts[5] end as history,
         bad_quotes
     from fields
 ),
@@ -58,7 +68,8 @@ checked as (
     select
         *,
         case
-            when trim(coalesce(line, ''), E' \r') = '' then 'empty_line'
+            -- (a line with commas is not blank: only the others need the trim)
+            when n_fields is distinct from 5 and trim(coalesce(line, ''), E' \r') = '' then 'empty_line'
             when n_fields <> 5 then 'wrong_field_count: expected 5, found ' || n_fields
             when bad_quotes then 'malformed_quotes: a field opens or closes a quote it does not match'
             when user_id = '' then 'missing_field: user_id'

@@ -13,40 +13,41 @@
     "average_rating": "DOUBLE", "rating_number": "BIGINT", "price": "JSON"} %}
 {% set structure_sql = "'" ~ (structure | tojson) ~ "'" %}
 
-with lines as (
-    {{ read_lines(raw_path('meta'), 'meta_unreadable') }}
+-- One pass over the lines: the slow path is a CASE branch, which DuckDB evaluates only for the rows it applies
+-- to, so the usable lines cost one parse and nothing is materialized or scanned twice.
+with parsed as (
+    select line_number, line, try(json_transform_strict(line, {{ structure_sql }})) as strict_record
+    from ({{ read_lines(raw_path('meta'), 'meta_unreadable') }})
 ),
 
-strict as materialized (
-    select line_number, line, try(json_transform_strict(line, {{ structure_sql }})) as record
-    from lines
-),
-
-parsed as (
-    -- a text field must hold a JSON string or null; looking at its first character needs no parse
+typed as (
+    -- a text field must hold a JSON string or null (parent_asin: a string that is not blank); looking at its
+    -- first character needs no parse
     select
         line_number,
         line,
         case when
-            {%- for field in text_fields %}
-            coalesce(left(record.{{ field }}::varchar, 1) in ('"', 'n'), true){{ ' and' if not loop.last }}
+            left(strict_record.parent_asin::varchar, 1) = '"' and trim(strict_record.parent_asin ->> '$') <> '' and
+            {%- for field in text_fields[1:] %}
+            coalesce(left(strict_record.{{ field }}::varchar, 1) in ('"', 'n'), true){{ ' and' if not loop.last }}
             {%- endfor %}
-        then record end as record
-    from strict
+        then strict_record end as record
+    from parsed
 ),
 
 refused as (
-    select line_number, line, try_cast(line as json) as j
-    from parsed
-    where record is null
+    -- the lines the strict parse refused (a wrong type, a missing optional key, not JSON at all) as JSON
+    select line_number, line, record, case when record is null then try_cast(line as json) end as j
+    from typed
 ),
 
-refused_checked as (
+checked as (
     select
         line_number,
         line,
+        record,
         j,
-        case
+        case when record is null then case
             when trim(coalesce(line, '')) = '' then 'empty_line'
             when j is null then 'invalid_json'
             when json_type(j) <> 'OBJECT' then 'not_a_json_object'
@@ -61,20 +62,19 @@ refused_checked as (
             when coalesce(json_type(j, '$.details'), 'NULL') not in ('NULL', 'OBJECT') then 'wrong_type: details'
             when coalesce(json_type(j, '$.average_rating'), 'NULL') not in ('NULL', 'DOUBLE', 'UBIGINT', 'BIGINT') then 'wrong_type: average_rating'
             when coalesce(json_type(j, '$.rating_number'), 'NULL') not in ('NULL', 'UBIGINT', 'BIGINT') then 'wrong_type: rating_number'
-        end as reject_reason
+        end end as reject_reason
     from refused
 ),
 
 records as (
-    select line_number, null::varchar as reject_reason, record, null::varchar as raw_line
-    from parsed
-    where record is not null
-    union all
-    -- refused for a missing optional key or a list of non-strings: usable, parsed leniently
-    select line_number, reject_reason,
-           case when reject_reason is null then json_transform(j, {{ structure_sql }}) end,
-           case when reject_reason is not null then left(line, 2000) end
-    from refused_checked
+    select
+        line_number,
+        reject_reason,
+        -- refused for a missing optional key or a list of non-strings: usable, parsed leniently
+        case when record is not null then record
+             when reject_reason is null then json_transform(j, {{ structure_sql }}) end as record,
+        case when reject_reason is not null then left(line, 2000) end as raw_line
+    from checked
 )
 
 select
