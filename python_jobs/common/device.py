@@ -27,5 +27,9 @@ def set_determinism(seed: int, device: str) -> None:
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
         torch.backends.cudnn.benchmark = False
         torch.backends.cuda.matmul.allow_tf32 = False
+        # the flash and memory-efficient attention kernels have non-deterministic backward passes (torch only
+        # warns): the math kernel keeps a retrained model bit-identical
+        torch.backends.cuda.enable_flash_sdp(False)
+        torch.backends.cuda.enable_mem_efficient_sdp(False)
     torch.use_deterministic_algorithms(True, warn_only=True)
     torch.manual_seed(seed)

@@ -151,7 +151,9 @@ class SASRec(nn.Module):
 
     @torch.no_grad()
     def score(self, inputs: torch.Tensor) -> torch.Tensor:
-        """[B, N + 1] scores of every catalogue item as the next item; column 0 (padding) = -inf."""
+        """[B, N + 1] scores of every catalogue item as the next item; column 0 (padding) = -inf. Inputs may be on
+        any device; the scores are on the model's."""
+        inputs = inputs.to(self.items.weight.device)
         scores = self.hidden(inputs)[:, -1] @ self.items.weight.T
         scores[:, 0] = float("-inf")
         return scores

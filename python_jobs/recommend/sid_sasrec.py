@@ -148,8 +148,9 @@ class SIDSASRec(nn.Module):
 
     @torch.no_grad()
     def score(self, inputs: torch.Tensor) -> torch.Tensor:
-        """[B, N + 1] log p(item | history) of every catalogue item; column 0 (padding) = -inf."""
-        h = self.hidden(inputs)[:, -1]
+        """[B, N + 1] log p(item | history) of every catalogue item; column 0 (padding) = -inf. Inputs may be on
+        any device; the scores are on the model's."""
+        h = self.hidden(inputs.to(self.tokens.weight.device))[:, -1]
         scores = h.new_zeros(h.size(0), self.n_items + 1)
         for level in range(self.levels):
             gate = 1 + self.tokens(self._trie(level, "prefix_tokens")).sum(1)  # [P, d] (ones at level 0)
