@@ -1,0 +1,118 @@
+"""Stage 5's section: metrics with intervals, Hit@10 by bin, training curves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from python_jobs.report import figures
+from python_jobs.report.model import Figure, Section, Table, count, interval, number
+from python_jobs.report.tables import OutputTables
+
+HEADLINE_METRICS = ["hit@10", "ndcg@10", "mrr"]
+
+
+def recommenders(t: OutputTables, s: Section) -> None:
+    if t.has("rec_metrics"):
+        metrics = t.table("rec_metrics", order_by="protocol desc, model, metric")
+        models = list(dict.fromkeys(r["model"] for r in metrics))
+        protocols = sorted({r["protocol"] for r in metrics}, key=lambda p: p != "sampled")
+        by = {(r["model"], r["protocol"], r["metric"]): r for r in metrics}
+        n_users = {r["protocol"]: r["n_users"] for r in metrics}
+        panels = []
+        for protocol in protocols:
+            rows = {m: [by.get((m, protocol, k), {}) for k in HEADLINE_METRICS] for m in models}
+            panels.append(
+                (
+                    f"{protocol} ranking ({count(n_users[protocol])} users)",
+                    HEADLINE_METRICS,
+                    {
+                        m: tuple([r.get(c) for r in rs] for c in ("value", "ci_low", "ci_high"))
+                        for m, rs in rows.items()
+                    },
+                )
+            )
+        s.figures.append(
+            Figure(
+                figures.metric_intervals(panels),
+                "Each model's score on the validation users, with its 95% bootstrap interval.",
+                wide=True,
+            )
+        )
+        s.tables.append(
+            Table(
+                "Metrics with 95% intervals",
+                ["model", "protocol", *HEADLINE_METRICS, "hit@1", "hit@20", "median rank"],
+                [
+                    [
+                        m,
+                        p,
+                        *(interval(*_triple(by.get((m, p, k)))) for k in HEADLINE_METRICS),
+                        interval(*_triple(by.get((m, p, "hit@1")))),
+                        interval(*_triple(by.get((m, p, "hit@20")))),
+                        number(by.get((m, p, "median_rank"), {}).get("value"), 0),
+                    ]
+                    for p in protocols
+                    for m in models
+                    if (m, p, "hit@10") in by
+                ],
+            )
+        )
+        best = max(
+            (r for r in metrics if r["metric"] == "hit@10" and r["protocol"] == "full"),
+            key=lambda r: r["value"],
+            default=None,
+        )
+        if best:
+            s.facts.append(("best Hit@10 (full ranking)", f"{best['model']} {best['value']:.3f}"))
+    if t.has("rec_metrics_breakdown"):
+        breakdown = t.rows(
+            "select * from {rec_metrics_breakdown} where metric = 'hit@10' order by protocol desc, breakdown, "
+            "bin_order, model"
+        )
+        titles = {
+            "target_popularity": "by target popularity",
+            "history_length": "by history length",
+            "cold_start": "cold-start targets",
+        }
+        for protocol in sorted({r["protocol"] for r in breakdown}, key=lambda p: p != "sampled"):
+            panels = []
+            for kind, title in titles.items():
+                rows = [r for r in breakdown if r["protocol"] == protocol and r["breakdown"] == kind]
+                bins = list(dict.fromkeys(r["bin"] for r in rows))
+                users = {r["bin"]: r["n_users"] for r in rows}
+                series = {
+                    m: [next((r["value"] for r in rows if r["model"] == m and r["bin"] == b), None) for b in bins]
+                    for m in dict.fromkeys(r["model"] for r in rows)
+                }
+                if bins:
+                    panels.append((f"Hit@10 {title}", [f"{b}\n(n={users[b]:,})" for b in bins], series))
+            if panels:
+                s.figures.append(
+                    Figure(
+                        figures.breakdown_panels(panels, "Hit@10"),
+                        f"{protocol.capitalize()} ranking: Hit@10 per bin of validation users (n = users in "
+                        f"the bin; an empty bin has no bar).",
+                        wide=True,
+                    )
+                )
+    if t.has("rec_training_curves"):
+        curves = t.table("rec_training_curves", order_by="model, epoch")
+        series: dict[str, dict[str, tuple[list, list]]] = {"training loss": {}, "held-out NDCG@10": {}}
+        for r in curves:
+            for panel, column in (("training loss", "loss"), ("held-out NDCG@10", "holdout_ndcg_at_10")):
+                x, y = series[panel].setdefault(r["model"], ([], []))
+                x.append(r["epoch"])
+                y.append(r[column])
+        if curves:
+            s.figures.append(
+                Figure(
+                    figures.curves(list(series.items()), "epoch"),
+                    "Training per epoch; early stopping keeps the epoch with the best held-out NDCG@10.",
+                    wide=True,
+                )
+            )
+
+
+def _triple(row: dict | None) -> tuple[Any, Any, Any]:
+    row = row or {}
+    return row.get("value"), row.get("ci_low"), row.get("ci_high")
