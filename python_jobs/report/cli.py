@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from python_jobs.common.settings import setting_option
+
+if TYPE_CHECKING:
+    from python_jobs.report.tables import OutputTables
 
 
 def write_report(category: str, out_dir: Path, output: Path | None = None) -> tuple[Path, list]:
@@ -19,19 +23,17 @@ def write_report(category: str, out_dir: Path, output: Path | None = None) -> tu
     from python_jobs.report.tables import OutputTables
 
     directory = Path(out_dir) / validate_category(category)
-    sections = build_sections(OutputTables(directory), category, project_vars()["category"])
-    html = render(sections, category, source=str(directory), run=_run_summary(directory))
+    tables = OutputTables(directory)
+    sections = build_sections(tables, category, project_vars()["category"])
+    html = render(sections, category, source=str(directory), run=_run_summary(tables))
     target = Path(output) if output else directory / "report.html"
     target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(target, lambda p: p.write_text(html, encoding="utf-8"))
     return target, sections
 
 
-def _run_summary(directory: Path) -> str:
+def _run_summary(t: OutputTables) -> str:
     """What built these tables, from sid_model (quantizer) and enrich_calls (provider), when present."""
-    from python_jobs.report.tables import OutputTables
-
-    t = OutputTables(directory)
     parts = []
     if t.has("enrich_calls"):
         parts.append(

@@ -27,7 +27,7 @@ class OutputTables:
 
     def rows(self, sql: str, **params: Any) -> list[dict[str, Any]]:
         """Run `sql`, where `{name}` stands for the table `name`, and return the rows as dicts."""
-        names = {n for n in _placeholders(sql)}
+        names = set(_placeholders(sql))
         relation = self._con.execute(sql.format(**{n: f"read_parquet('{self.path(n)}')" for n in names}), params)
         columns = [d[0] for d in relation.description]
         return [dict(zip(columns, row)) for row in relation.fetchall()]

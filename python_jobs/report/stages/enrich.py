@@ -147,8 +147,8 @@ def _quality_figure(fields: Sequence[str], issues: Sequence[str], by: dict) -> f
 
 
 def metadata(t: OutputTables, s: Section, top: int = 8) -> None:
-    if t.has("enrich_metadata_coverage"):
-        coverage = t.table("enrich_metadata_coverage", order_by="field_order")
+    coverage = t.table("enrich_metadata_coverage", order_by="field_order") if t.has("enrich_metadata_coverage") else []
+    if coverage:
         s.figures.append(
             Figure(
                 figures.hbar(
@@ -184,11 +184,7 @@ def metadata(t: OutputTables, s: Section, top: int = 8) -> None:
             "order by field, rank, value",
             top=top,
         )
-        order = (
-            [r["field"] for r in t.table("enrich_metadata_coverage", order_by="field_order")]
-            if t.has("enrich_metadata_coverage")
-            else sorted({r["field"] for r in values})
-        )
+        order = [r["field"] for r in coverage] or sorted({r["field"] for r in values})
         per_field = defaultdict(list)
         for r in values:
             per_field[r["field"]].append(r)

@@ -51,8 +51,8 @@ def quantizer_and_ids(t: OutputTables, s: Section) -> None:
                     wide=True,
                 )
             )
-    if t.has("semantic_ids", "sid_level_usage"):
-        usage = t.table("sid_level_usage", order_by="level")
+    usage = t.table("sid_level_usage", order_by="level") if t.has("sid_level_usage") else []
+    if usage and t.has("semantic_ids"):
         per_code = t.rows(
             "select level, code, count(*) as items from ("
             " select 0 as level, sid_0 as code from {semantic_ids} union all"
@@ -72,8 +72,7 @@ def quantizer_and_ids(t: OutputTables, s: Section) -> None:
                 "How evenly items spread over each level's codebook (flat = even; perplexity = effective codes).",
             )
         )
-    if t.has("sid_level_usage"):
-        usage = t.table("sid_level_usage", order_by="level")
+    if usage:
         spread = {r["level"]: r for r in t.table("sid_items_per_code")} if t.has("sid_items_per_code") else {}
         s.tables.append(
             Table(
