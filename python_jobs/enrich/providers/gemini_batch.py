@@ -299,10 +299,8 @@ class BatchApiRun:
         def again(hashes: list[str], error: str, whole: bool, kind: str = "bad_answer") -> None:
             error = (redact(error) or "")[:500]
             self.stats.count_error(kind)
+            # inputs of the job that this run did not ask about (e.g. --limit) are left to the run that does
             mine = [self.by_key[h] for h in hashes if h in self.by_key]
-            for h in hashes:
-                if h not in self.by_key:  # in the job, not asked for in this run: recorded as failed
-                    self._deliver(Outcome(h, False, None, attempts=1, error=error))
             if mine:
                 retry.extend([(mine, error)] if whole else [([j], error) for j in mine])
 
