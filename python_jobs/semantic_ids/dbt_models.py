@@ -153,16 +153,8 @@ def reference_ids(model_id: str, settings: SemanticIdSettings) -> pa.Table:
 
 
 def reference_table(reference: stable.Reference, model_id: str, codebook_size: int) -> pa.Table:
-    table = pa.table(
-        {
-            "parent_asin": pa.array(list(reference.asins), pa.string()),
-            **{f"sid_{i}": pa.array(reference.codes[:, i], pa.int32()) for i in range(stable.LEVELS)},
-            "semantic_id": pa.array(stable.semantic_ids(reference.codes, codebook_size), pa.string()),
-            "text_hash": pa.array(list(reference.text_hash), pa.string()),
-            "status": pa.array(list(reference.status), pa.string()),
-            "model_id": pa.array([model_id] * reference.n, pa.string()),
-        },
-        schema=stable.LEDGER_SCHEMA,
+    table = stable.ledger_table(
+        reference.asins, reference.codes, reference.text_hash, reference.status, model_id, codebook_size
     )
     return table.sort_by([("parent_asin", "ascending"), ("semantic_id", "ascending")])
 

@@ -224,13 +224,27 @@ def update_ledger(
     all_codes = np.array([r[1] for r in rows], dtype=np.int64).reshape(len(rows), LEVELS)
     if len(rows) and len(np.unique(all_codes, axis=0)) != len(rows):
         raise ValueError("the new ID ledger would hold one Semantic ID twice; nothing was written")
+    asins_out, _, hashes_out, statuses = zip(*rows) if rows else ((), (), (), ())
+    return ledger_table(asins_out, all_codes, hashes_out, statuses, model_id, codebook_size)
+
+
+def ledger_table(
+    asins: Sequence[str],
+    codes: np.ndarray,
+    text_hashes: Sequence[str | None],
+    statuses: Sequence[str],
+    model_id: str,
+    codebook_size: int,
+) -> pa.Table:
+    """Rows of the ledger schema, in the given order, all of `model_id`."""
+    codes = np.asarray(codes, dtype=np.int64).reshape(len(asins), LEVELS)
     columns = {
-        "parent_asin": [r[0] for r in rows],
-        **{f"sid_{level}": all_codes[:, level].tolist() for level in range(LEVELS)},
-        "semantic_id": semantic_ids(all_codes, codebook_size),
-        "text_hash": [r[2] for r in rows],
-        "status": [r[3] for r in rows],
-        "model_id": [model_id] * len(rows),
+        "parent_asin": [str(a) for a in asins],
+        **{f"sid_{level}": codes[:, level].tolist() for level in range(LEVELS)},
+        "semantic_id": semantic_ids(codes, codebook_size),
+        "text_hash": list(text_hashes),
+        "status": list(statuses),
+        "model_id": [model_id] * len(asins),
     }
     return pa.table(columns, schema=LEDGER_SCHEMA)
 
