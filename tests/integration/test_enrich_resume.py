@@ -16,7 +16,6 @@ import sys
 import time
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -24,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests.fakes live
 
 from python_jobs.enrich.config import read_api_key  # noqa: E402
 from python_jobs.enrich.settings import EnrichSettings  # noqa: E402
+from tests.fakes.enrich import items_table  # noqa: E402
 from tests.fakes.gemini_server import FakeGemini  # noqa: E402
 
 KEY = "sk-test-RESUME-7d1e0b52c9"
@@ -33,21 +33,8 @@ N = 200
 def write_items(data_dir: Path, n: int = N) -> None:
     out = data_dir / "output" / "resume"
     out.mkdir(parents=True)
-    pq.write_table(
-        pa.table(
-            {
-                "parent_asin": [f"B{i:05d}" for i in range(n)],
-                "title": [f"GAME {i} - PS4 EDITION!!!" for i in range(n)],
-                "description_text": [f"Description of item {i}: an online action game &amp; more." for i in range(n)],
-                "features_text": [""] * n,
-                "main_category": ["Video Games"] * n,
-                "categories_text": [""] * n,
-                "store": ["Sony"] * n,
-                "details": ["{}"] * n,
-            }
-        ),
-        out / "items.parquet",
-    )
+    descriptions = [f"Description of item {i}: an online action game &amp; more." for i in range(n)]
+    pq.write_table(items_table([f"B{i:05d}" for i in range(n)], descriptions), out / "items.parquet")
 
 
 def enrich_cmd(data_dir: Path, base_url: str, *extra: str, concurrency: int = 16) -> list[str]:

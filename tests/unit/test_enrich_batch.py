@@ -25,6 +25,7 @@ from python_jobs.enrich.providers.gemini import GeminiProvider  # noqa: E402
 from python_jobs.enrich.runner import run_task  # noqa: E402
 from python_jobs.enrich.settings import EnrichSettings  # noqa: E402
 from python_jobs.enrich.tasks import AnswerError, get_task  # noqa: E402
+from tests.fakes.enrich import gemini_provider  # noqa: E402
 from tests.fakes.gemini_server import FakeGemini  # noqa: E402
 
 KEY = "sk-test-BATCH-91c0d7e2"
@@ -39,17 +40,7 @@ def fake():
 
 def provider(fake: FakeGemini, **kw) -> GeminiProvider:
     """The config's default batch sizes unless a test says otherwise."""
-    settings = dict(
-        provider="gemini",
-        api_key=KEY,
-        base_url=fake.base_url,
-        backoff_initial_s=0.01,
-        backoff_max_s=0.05,
-        timeout_s=5.0,
-        max_attempts=4,
-    )
-    settings.update(kw)
-    return GeminiProvider(EnrichSettings.load().config(**settings))
+    return gemini_provider(fake, KEY, **{"max_attempts": 4, **kw})
 
 
 def descriptions(n: int) -> list[tuple[str, str]]:

@@ -13,7 +13,6 @@ import sqlite3
 import sys
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
@@ -26,8 +25,8 @@ from python_jobs.enrich.providers.base import Job  # noqa: E402
 from python_jobs.enrich.providers.gemini import FatalProviderError, GeminiProvider  # noqa: E402
 from python_jobs.enrich.providers.gemini_batch import plan_jobs  # noqa: E402
 from python_jobs.enrich.runner import build_jobs, run_task  # noqa: E402
-from python_jobs.enrich.settings import EnrichSettings  # noqa: E402
 from python_jobs.enrich.tasks import get_task  # noqa: E402
+from tests.fakes.enrich import gemini_provider, items_table  # noqa: E402
 from tests.fakes.gemini_server import FakeGemini  # noqa: E402
 
 KEY = "sk-test-BATCHFILE-5e2d90a1"
@@ -41,18 +40,7 @@ def fake():
 
 
 def provider(fake: FakeGemini, **kw) -> GeminiProvider:
-    settings = dict(
-        provider="gemini",
-        api_key=KEY,
-        base_url=fake.base_url,
-        backoff_initial_s=0.01,
-        backoff_max_s=0.05,
-        timeout_s=5.0,
-        max_attempts=3,
-        batch_poll_s=0.01,
-    )
-    settings.update(kw)
-    return GeminiProvider(EnrichSettings.load().config(**settings))
+    return gemini_provider(fake, KEY, **{"max_attempts": 3, "batch_poll_s": 0.01, **kw})
 
 
 def titles(n: int) -> list[tuple[str, str]]:
@@ -243,18 +231,7 @@ def test_cli_batch_api_all_tasks_and_the_key_stays_out(fake, tmp_path, monkeypat
     items = tmp_path / "items.parquet"
     n = 12
     pq.write_table(
-        pa.table(
-            {
-                "parent_asin": [f"B{i:03d}" for i in range(n)],
-                "title": [f"GAME {i} - PS4 EDITION!!!" for i in range(n)],
-                "description_text": [f"ITEM-{i} &amp; an online action game." for i in range(n)],
-                "features_text": [""] * n,
-                "main_category": ["Video Games"] * n,
-                "categories_text": [""] * n,
-                "store": ["Sony"] * n,
-                "details": ["{}"] * n,
-            }
-        ),
+        items_table([f"B{i:03d}" for i in range(n)], [f"ITEM-{i} &amp; an online action game." for i in range(n)]),
         items,
     )
     fake.add_fault("ITEM-3 &amp;", "leak_400", "leak_400")  # a line error quoting the key, then online likewise

@@ -15,8 +15,8 @@ from python_jobs.enrich.cache import AnswerCache  # noqa: E402
 from python_jobs.enrich.extract import MetadataInput  # noqa: E402
 from python_jobs.enrich.providers.gemini import FatalProviderError, GeminiProvider, _server_retry_delay  # noqa: E402
 from python_jobs.enrich.runner import run_task  # noqa: E402
-from python_jobs.enrich.settings import EnrichSettings  # noqa: E402
 from python_jobs.enrich.tasks import get_task  # noqa: E402
+from tests.fakes.enrich import gemini_provider  # noqa: E402
 from tests.fakes.gemini_server import FakeGemini  # noqa: E402
 
 KEY = "sk-test-NOT-A-REAL-KEY-4f9a2c"
@@ -31,19 +31,7 @@ def fake():
 def provider(fake: FakeGemini, **kw) -> GeminiProvider:
     # one item per request unless a test asks for more: these tests count requests of the one-item path
     # (several items per request: test_enrich_batch.py)
-    settings = dict(
-        provider="gemini",
-        api_key=KEY,
-        base_url=fake.base_url,
-        backoff_initial_s=0.01,
-        backoff_max_s=0.05,
-        timeout_s=5.0,
-        max_attempts=4,
-        title_batch_size=1,
-        description_batch_size=1,
-    )
-    settings.update(kw)
-    return GeminiProvider(EnrichSettings.load().config(**settings))
+    return gemini_provider(fake, KEY, **{"max_attempts": 4, "title_batch_size": 1, "description_batch_size": 1, **kw})
 
 
 def descriptions(n: int, prefix: str = "ITEM") -> list[tuple[str, str]]:
