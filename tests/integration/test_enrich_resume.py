@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -58,6 +59,19 @@ def enrich_cmd(data_dir: Path, base_url: str, *extra: str, concurrency: int = 16
     ]
 
 
+def kill_when(cmd: list[str], env: dict, cwd: Path, ready: Callable[[], bool], what: str) -> str:
+    """Start `cmd`, SIGKILL it once ready() holds (failing if it ends or 60 s pass first); its output."""
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while not ready():
+        assert proc.poll() is None, proc.stdout.read().decode()
+        assert time.monotonic() < deadline, f"the run did not get {what}"
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    return proc.stdout.read().decode()
+
+
 def ok_answers(cache: Path) -> dict[str, str]:
     if not cache.exists():
         return {}
@@ -79,21 +93,8 @@ def test_sigkill_loses_nothing_and_the_rerun_calls_only_for_the_rest(tmp_path):
     logs = []
     with FakeGemini(latency_s=0.05) as fake:
         # one description per request here (a slow, steady run to kill); the re-run batches (4, the default)
-        proc = subprocess.Popen(
-            enrich_cmd(data, fake.base_url, "--task", "descriptions", "--description-batch-size", "1", concurrency=4),
-            env=env,
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while len(ok_answers(cache)) < 40:
-            assert proc.poll() is None, proc.stdout.read().decode()
-            assert time.monotonic() < deadline, "the run did not get going"
-            time.sleep(0.02)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        logs.append(proc.stdout.read().decode())
+        cmd = enrich_cmd(data, fake.base_url, "--task", "descriptions", "--description-batch-size", "1", concurrency=4)
+        logs.append(kill_when(cmd, env, tmp_path, lambda: len(ok_answers(cache)) >= 40, "going"))
         before = ok_answers(cache)
         assert 40 <= len(before) < N, "killed too late to test anything"
         requests_first_run = fake.calls["generate"]
@@ -165,21 +166,9 @@ def test_batch_api_sigkill_while_waiting_then_the_rerun_collects_without_submitt
     logs = []
     with FakeGemini() as fake:
         fake.hold_batches = True  # the jobs keep running: the first run waits on them
-        proc = subprocess.Popen(
-            enrich_cmd(data, fake.base_url, *args),
-            env=env,
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while fake.calls["batch_get"] < 4:  # every job recorded, and the run is polling
-            assert proc.poll() is None, proc.stdout.read().decode()
-            assert time.monotonic() < deadline, "the run did not get to waiting"
-            time.sleep(0.02)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        logs.append(proc.stdout.read().decode())
+        # killed once every job is recorded and the run is polling
+        cmd = enrich_cmd(data, fake.base_url, *args)
+        logs.append(kill_when(cmd, env, tmp_path, lambda: fake.calls["batch_get"] >= 4, "to waiting"))
         jobs = recorded_jobs(cache)
         assert len(jobs) == fake.calls["batch_create"] == fake.calls["file_upload"] == 4
         assert sum(len(h) for _, h in jobs) == N and ok_answers(cache) == {}
