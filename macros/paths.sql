@@ -9,11 +9,12 @@
   {{ return(var('category') | string) }}
 {%- endmacro %}
 
-{% macro raw_path(kind) -%}
-  {%- set cat = category() -%}
-  {%- if kind == 'meta' -%}{{ var('raw_dir') }}/{{ cat }}/meta_{{ cat }}.jsonl.gz
-  {%- elif kind == 'interactions' -%}{{ var('raw_dir') }}/{{ cat }}/{{ cat }}.train.csv.gz
-  {%- else -%}{{ exceptions.raise_compiler_error("unknown raw file kind " ~ kind) }}{%- endif -%}
+{# A raw file's path, unquoted: its source's external_location (models/01_prepare/staging/_prepare__sources.yml).
+   Calling it from a model records the source as the model's parent (lineage starts at the raw files). #}
+{% macro raw_path(name) -%}
+  {%- set relation = source('raw', name) -%}
+  {#- at parse time dbt hands out a placeholder relation without the location -#}
+  {{ return((relation.external or "''")[1:-1]) }}
 {%- endmacro %}
 
 {% macro out_path(name) -%}
