@@ -21,9 +21,11 @@
   {{ var('out_dir') }}/{{ category() }}/{{ name }}
 {%- endmacro %}
 
-{# Run once before any model: a bad category or missing raw files stop the build with a message that says what to do #}
+{# Run once before any model: a bad category or missing raw files stop the build with a message that says what to do.
+   The category is also a schema, so it must not be the name of a catalog of this connection (the warehouse file's:
+   office.duckdb is catalog office) or one of DuckDB's own (python_jobs.common.paths.validate_category_schema) #}
 {% macro validate_category() -%}
-  select validate_category({{ sql_string(category()) }})
+  select validate_category({{ sql_string(category()) }}, (select list(database_name) from duckdb_databases()))
 {%- endmacro %}
 
 {% macro require_raw_files() -%}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import os
 
-from python_jobs.common.paths import validate_category  # noqa: F401  (registered as UDFs)
+from python_jobs.common.paths import validate_category_schema  # noqa: F401  (registered as UDFs)
 from python_jobs.common.text import strip_tags  # noqa: F401
 
 
