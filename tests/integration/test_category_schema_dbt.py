@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
-from tests.dbt_helpers import REPO, DbtProject
-
-SAMPLE_RAW = REPO / "data" / "raw" / "sample"
-
-
-def raw_copy(raw_dir: Path, category: str) -> Path:
-    """The sample's raw files under another category name."""
-    folder = raw_dir / category
-    folder.mkdir(parents=True)
-    shutil.copy(SAMPLE_RAW / "meta_sample.jsonl.gz", folder / f"meta_{category}.jsonl.gz")
-    shutil.copy(SAMPLE_RAW / "sample.train.csv.gz", folder / f"{category}.train.csv.gz")
-    return raw_dir
+from tests.dbt_helpers import DbtProject, sample_raw_copy
 
 
 def test_a_category_named_like_the_warehouse_file_is_refused_before_any_model(tmp_path):
-    project = DbtProject(tmp_path, vars={"category": "Office", "raw_dir": str(raw_copy(tmp_path / "raw", "Office"))})
+    project = DbtProject(
+        tmp_path, vars={"category": "Office", "raw_dir": str(sample_raw_copy(tmp_path / "raw", "Office"))}
+    )
     # DuckDB names the catalog after the file: office.duckdb is catalog `office`, the same name as schema Office
     office = {"SID_WAREHOUSE": str(tmp_path / "office.duckdb")}
     refused = project.invoke("build", "--select", "stg_meta", env=office)
@@ -32,7 +20,9 @@ def test_a_category_named_like_the_warehouse_file_is_refused_before_any_model(tm
 
 
 def test_duckdb_own_names_are_refused(tmp_path):
-    project = DbtProject(tmp_path, vars={"category": "System", "raw_dir": str(raw_copy(tmp_path / "raw", "System"))})
+    project = DbtProject(
+        tmp_path, vars={"category": "System", "raw_dir": str(sample_raw_copy(tmp_path / "raw", "System"))}
+    )
     refused = project.invoke("build", "--select", "stg_meta")
     assert not refused.success
     assert "category 'System' cannot name a warehouse schema: DuckDB uses 'system' itself" in refused.output
