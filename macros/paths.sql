@@ -17,8 +17,13 @@
   {{ return((relation.external or "''")[1:-1]) }}
 {%- endmacro %}
 
+{# The category's output folder <out_dir>/<category> (python_jobs.common.paths.CategoryPaths.out_dir) and a file in it #}
+{% macro out_dir() -%}
+  {{ return(var('out_dir') ~ '/' ~ category()) }}
+{%- endmacro %}
+
 {% macro out_path(name) -%}
-  {{ var('out_dir') }}/{{ category() }}/{{ name }}
+  {{ out_dir() }}/{{ name }}
 {%- endmacro %}
 
 {# Run once before any model: a bad category or missing raw files stop the build with a message that says what to do.
@@ -34,7 +39,7 @@
   select
     require_file('{{ raw_path("meta") }}', '{{ hint }}'),
     require_file('{{ raw_path("interactions") }}', '{{ hint }}'),
-    ensure_dir('{{ var("out_dir") }}/{{ cat }}')
+    ensure_dir('{{ out_dir() }}')
 {%- endmacro %}
 
 {# Marts are warehouse tables (queryable from any directory) and are also written out as parquet #}

@@ -41,3 +41,10 @@ def test_other_categories_pass_the_schema_check():
     assert validate_category_schema("Office", ["warehouse", "system", "temp"]) == "Office"
     with pytest.raises(ValueError, match="letters, digits and underscore"):
         validate_category_schema("a.b", ["warehouse"])
+
+
+def test_category_paths_honour_the_out_dir_and_raw_dir_vars():
+    paths = CategoryPaths.from_vars({"category": "Office", "raw_dir": "/mnt/raw", "out_dir": "/mnt/out"})
+    assert paths.out_dir == Path("/mnt/out/Office")
+    assert paths.meta_file == Path("/mnt/raw/Office/meta_Office.jsonl.gz")
+    assert paths.cache_dir == Path("data/cache/Office")  # not a var: under data_dir
