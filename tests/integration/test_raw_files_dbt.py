@@ -1,4 +1,4 @@
-"""SQL and Python agree on where a category's files live, for the default vars and for moved roots."""
+"""The raw files are dbt sources, where lineage starts; SQL and Python agree on where a category's files live."""
 
 from __future__ import annotations
 
@@ -44,3 +44,11 @@ def test_dbt_and_category_paths_name_the_same_files(tmp_path, moved):
             CategoryPaths("Video_Games").raw_dir,
             CategoryPaths("Video_Games").out_dir,
         )
+
+
+def test_lineage_starts_at_the_raw_sources(tmp_path):
+    listed = DbtProject(tmp_path).invoke("ls", "--quiet", "--select", "source:raw+", "--resource-type", "model")
+    assert listed.success, listed.output
+    children = {line.rsplit(".", 1)[-1] for line in listed.output.splitlines()}
+    # the staging models read the files through source(), so everything built from them descends from the sources
+    assert {"stg_meta", "stg_interactions", "items", "sequences", "semantic_ids", "conversations"} <= children
