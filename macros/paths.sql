@@ -3,8 +3,8 @@
   {{ var('category') }}
 {%- endmacro %}
 
-{# The category names a folder under data/ and a schema; the on-run-start hook checks it (validate_category UDF,
-   python_jobs.common.paths: letters, digits and underscore only) before any model runs #}
+{# The category names a folder under data/ and a schema; the on-run-start hook checks it (validate_category below:
+   letters, digits and underscore only, and not a catalog's name) before any model runs #}
 {% macro category() -%}
   {{ return(var('category') | string) }}
 {%- endmacro %}

@@ -116,14 +116,9 @@ def category_urls(category: str, base_url: str | None = None) -> dict[str, str]:
 
 
 def category_destinations(category: str, raw_dir: Path | str = Path("data/raw")) -> dict[str, Path]:
-    """Where each kind is saved: `<raw_dir>/<category>/<name>`, names from `CategoryPaths` (still gzipped)."""
-    paths = CategoryPaths(category)
-    folder = Path(raw_dir) / category
-    return {
-        "meta": folder / paths.meta_file.name,
-        "train": folder / paths.interactions_file.name,
-        "reviews": folder / paths.reviews_file.name,
-    }
+    """Where each kind is saved: `<raw_dir>/<category>/<name>`, as `CategoryPaths` says (still gzipped)."""
+    paths = CategoryPaths(category, raw_root=Path(raw_dir))
+    return {"meta": paths.meta_file, "train": paths.interactions_file, "reviews": paths.reviews_file}
 
 
 def select_kinds(only: Iterable[str] = (), skip_reviews: bool = True) -> list[str]:
