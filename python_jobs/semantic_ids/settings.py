@@ -229,4 +229,4 @@ class SemanticIdSettings(uses(PrepareSettings, "category"), StageSettings):
                 recon_loss=self.sid_recon_loss,
                 standardize=self.sid_standardize,
             )
-        return QuantizerSpec(self.quantizer, model, train)
+        return QuantizerSpec(self.quantizer, model, train, key=self.model_key(self.quantizer))
