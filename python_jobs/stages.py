@@ -32,6 +32,13 @@ def declaring_models(var: str) -> list[str]:
     return sorted({cls.__name__ for stage in STAGE_SETTINGS for cls in stage.__mro__ if var in declared_fields(cls)})
 
 
+def ownership_problems(var_names: list[str]) -> list[str]:
+    """Each var must be declared by exactly one stage model, and each field must be a var: what is not so."""
+    problems = [f"{var}: declared by {declaring_models(var) or 'no settings model'}" for var in var_names]
+    problems = [p for p, var in zip(problems, var_names) if len(declaring_models(var)) != 1]
+    return problems + [f"{name}: a field but not a var" for name in sorted(all_fields() - set(var_names))]
+
+
 def all_fields() -> set[str]:
     return {name for stage in STAGE_SETTINGS for name in stage.model_fields}
 

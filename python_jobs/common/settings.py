@@ -101,8 +101,10 @@ class StageSettings(BaseModel):
         try:
             return cls.model_validate({**defaults, **overrides})
         except ValidationError as error:
-            problems = [(".".join(str(p) for p in e["loc"]), e.get("input"), e["msg"]) for e in error.errors()]
-            text = "; ".join(f"{var} = {value!r}: {why}" for var, value, why in problems)
+            errors = [(".".join(str(p) for p in e["loc"]), e.get("input"), e["msg"]) for e in error.errors()]
+            text = "; ".join(f"{where} = {value!r}: {why}" for where, value, why in errors)
+            # per var (the first part of the location; the rest is an item of a list or mapping)
+            problems = [(where.split(".")[0], value, f"{where}: {why}") for where, value, why in errors]
             raise SettingsError(f"invalid dbt var(s): {text}", problems) from None
 
     @classmethod
@@ -275,7 +277,7 @@ def load_from_flags(model: type[S], given: Mapping[str, Any]) -> S:
         return model.load(given)
     except SettingsError as error:
         problems = [
-            f"{'/'.join(model.flags(var)) if var in model.model_fields else var} ({var} = {value!r}): {why}"
+            f"{'/'.join(model.flags(var)) if var in model.model_fields else var} ({why}, got {value!r})"
             for var, value, why in error.problems
         ]
         raise click.UsageError("invalid value for " + "; ".join(problems) if problems else str(error)) from None
