@@ -20,29 +20,17 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
 EVAL_MODELS = ["popularity", "transition", "sasrec_bce", "sasrec_ce", "sid_sasrec"]
 
 
-# the settings of one trained model, and where its inputs and the registry are (flags of `train` and `eval`)
-TRAINING_VARS = (
-    "category",
-    "out_dir",
-    "rec_max_len",
-    "rec_hidden",
-    "rec_blocks",
-    "rec_heads",
-    "rec_ffn",
-    "rec_dropout",
-    "rec_sid_preset",
-    "rec_epochs",
-    "rec_patience",
-    "rec_batch_size",
-    "rec_lr",
-    "rec_warmup_steps",
-    "rec_weight_decay",
-    "rec_holdout_share",
-    "rec_seed",
-    "rec_device",
-    "rec_registry_dir",
+# every stage-5 var is a flag of `train` and `eval` (a new var too) except these: what stage 3 decides (the
+# registry folder, the codebook), and for `train` what only the evaluation reads
+NOT_FLAGS = ("sid_registry_dir", "sid_codebook_size")
+EVAL_ONLY_VARS = (
+    "rec_models",
+    "rec_eval_negatives",
+    "rec_eval_max_items",
+    "rec_eval_seed",
+    "rec_exclude_history",
+    "rec_bootstrap_samples",
 )
-EVAL_VARS = ("rec_exclude_history", "rec_eval_negatives", "rec_eval_seed", "rec_bootstrap_samples")
 
 
 def _inputs(settings) -> tuple:
@@ -67,7 +55,7 @@ def _inputs(settings) -> tuple:
     required=True,
     help="sasrec: item-ID SASRec (loss from --loss); sid-sasrec: Semantic-ID SASRec.",
 )
-@options_for(RecommendSettings, only=("rec_loss", *TRAINING_VARS))
+@options_for(RecommendSettings, exclude=NOT_FLAGS + EVAL_ONLY_VARS)
 @click.option("--retrain", is_flag=True, help="Train again even when the registry has this model.")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="tqdm bar per epoch.")
 def train(settings: RecommendSettings, model_kind: str, retrain: bool, progress: bool) -> None:
@@ -170,7 +158,7 @@ def _write(category: str, out_dir: str, tables: dict[str, Any], warehouse: Path)
 )
 @click.option("--write/--no-write", default=True, show_default=True, help="Write the tables (parquet + warehouse).")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="tqdm bar while training.")
-@options_for(RecommendSettings, only=TRAINING_VARS + EVAL_VARS)
+@options_for(RecommendSettings, exclude=(*NOT_FLAGS, "rec_models", "rec_loss"))  # rows: --model
 def eval_command(
     settings: RecommendSettings,
     models: tuple[str, ...],
