@@ -12,7 +12,9 @@ _PLACE = {"affects_model": False}
 
 class PrepareSettings(StageSettings):
     category: str = setting("Category: the data/*/CATEGORY/ folders and the warehouse schema.", **_PLACE)
-    raw_dir: str = setting("Raw files are read from RAW_DIR/CATEGORY/.", **_PLACE)
+    raw_dir: str = setting(
+        "Raw files live in RAW_DIR/CATEGORY/ (sample and download write them, dbt reads them).", **_PLACE
+    )
     out_dir: str = setting("dbt writes its outputs to OUT_DIR/CATEGORY/*.parquet (the CLIs read them there).", **_PLACE)
     min_title_length: NonNegativeInt = setting("Keep items whose title is longer than this many characters.")
     min_description_length: NonNegativeInt = setting("... and whose joined description is longer than this.")
