@@ -13,7 +13,7 @@ model (`affects_model`, read by the registry keys). Everything else is generated
     SettingsError: invalid dbt var(s): rec_lr = 'lots': Input should be a valid number ...
 
     @click.command()
-    @options_for(RecommendSettings, only=TRAINING_VARS)     # one click option per field: --lr, --device, ...
+    @options_for(RecommendSettings, exclude=EVAL_ONLY_VARS)  # one click option per field: --lr, --device, ...
     def train(settings: RecommendSettings, retrain: bool): ...
 
     settings.model_key("sasrec_ce")                # every field that changes that model: a registry key part
@@ -287,8 +287,3 @@ def setting_option(var: str, *flags: str, **kwargs: Any) -> Callable:
     """A click option for a var, for a command without a settings model (`report --out-dir`): `--help` shows
     the dbt_project.yml default; unset flags stay None (= default). Commands of a stage use `options_for()`."""
     return click.option(*flags, var, default=None, show_default=shown_default(project_vars()[var]), **kwargs)
-
-
-def given(options: Mapping[str, Any]) -> dict[str, Any]:
-    """The options the user set (the rest are None and keep the dbt_project.yml default)."""
-    return {k: v for k, v in options.items() if v is not None}

@@ -137,3 +137,14 @@ def test_the_on_run_start_udf_refuses_a_misspelt_var_by_name():
     assert con.execute("select check_run_vars('{}')").fetchone()[0] == "{}"
     with pytest.raises(duckdb.Error, match="min_titel_length"):
         con.execute("""select check_run_vars('{"min_titel_length": 5}')""").fetchall()
+
+
+def test_a_borrowed_var_keeps_its_one_declaration():
+    """Stage 5 reads stage 3's sid_codebook_size with stage 3's bounds (>= 2), not a copy that could drift."""
+    from python_jobs.recommend.settings import RecommendSettings
+
+    assert RecommendSettings.model_fields["sid_codebook_size"].metadata == (
+        SemanticIdSettings.model_fields["sid_codebook_size"].metadata
+    )
+    with pytest.raises(SettingsError, match="sid_codebook_size"):
+        RecommendSettings.load({"sid_codebook_size": 1})
