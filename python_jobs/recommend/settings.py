@@ -72,7 +72,7 @@ class RecommendSettings(
     rec_eval_max_items: int = setting(
         "Sampled protocol: each val sequence is first cut to its last N items.", ge=2, **NOT_KEY
     )
-    rec_eval_seed: int = setting("Seed of the sampled negatives and the bootstrap.", flag="--eval-seed", **NOT_KEY)
+    rec_eval_seed: int = setting("Seed of the sampled negatives and the bootstrap.", **NOT_KEY)
     rec_exclude_history: bool = setting(
         "Full protocol: exclude the user's own history items from the candidates.",
         flag="--exclude-history/--keep-history",

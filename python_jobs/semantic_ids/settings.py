@@ -50,8 +50,7 @@ class SemanticIdSettings(uses(PrepareSettings, "category"), StageSettings):
     )
     # quantizer and registry
     quantizer: Literal["rqvae", "rqkmeans"] = setting(
-        "rqvae: MLP autoencoder + residual codebooks; rqkmeans: residual k-means, no training loop.",
-        flag="--quantizer",
+        "rqvae: MLP autoencoder + residual codebooks; rqkmeans: residual k-means, no training loop."
     )
     sid_registry_model: str = setting(
         "Pin a registry entry by id (e.g. rqvae-0123abcd4567ef89); '' = train or load by fingerprint.", **NOT_KEY
@@ -147,9 +146,7 @@ class SemanticIdSettings(uses(PrepareSettings, "category"), StageSettings):
         **NOT_KEY,
     )
     wandb_project: str = setting(
-        "W&B project; used only when WANDB_MODE=offline|online or WANDB_API_KEY is set.",
-        flag="--wandb-project",
-        **NOT_KEY,
+        "W&B project; used only when WANDB_MODE=offline|online or WANDB_API_KEY is set.", **NOT_KEY
     )
     # sequences in Semantic IDs (SQL: int_user_split)
     sid_val_share: float = setting("Share of users in the validation split.", gt=0.0, lt=1.0, **NOT_KEY)
