@@ -10,6 +10,7 @@ from udfs import functions
 
 
 def register_all(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.create_function("check_run_vars", functions.check_run_vars, [VARCHAR], VARCHAR, side_effects=True)
     conn.create_function("ensure_dir", functions.ensure_dir, [VARCHAR], VARCHAR, side_effects=True)
     conn.create_function("require_file", functions.require_file, [VARCHAR, VARCHAR], VARCHAR, side_effects=True)
     conn.create_function(

@@ -39,6 +39,8 @@ import click
 from tqdm import tqdm
 
 from python_jobs.common.paths import CategoryPaths, validate_category
+from python_jobs.common.settings import options_for
+from python_jobs.prepare.settings import PrepareSettings
 
 log = logging.getLogger(__name__)
 
@@ -484,8 +486,7 @@ def _validate_category_option(ctx: click.Context, param: click.Parameter, value:
 @click.option("--category", required=True, callback=_validate_category_option,
               help="Amazon Reviews 2023 category, exactly as on the dataset site (e.g. Video_Games, Books). "
                    "Letters, digits and underscore only.")
-@click.option("--raw-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data/raw"),
-              show_default=True, help="Files land in <raw-dir>/<category>/ (the dbt var raw_dir reads the same).")
+@options_for(PrepareSettings, only=("raw_dir",))  # files land in RAW_DIR/CATEGORY/, where dbt reads them
 @click.option("--base-url", envvar=BASE_URL_ENV, default=DEFAULT_BASE_URL, show_default=True,
               help=f"Dataset root URL, for a mirror or a test server (env {BASE_URL_ENV}).")
 @click.option("--only", "only", type=click.Choice(KINDS), multiple=True,
@@ -503,7 +504,7 @@ def _validate_category_option(ctx: click.Context, param: click.Parameter, value:
               help="Extra attempts per request on connection errors, HTTP 5xx/429 or a cut-short body, "
                    "with exponential backoff (1, 2, 4 ... s); each retry resumes the partial file.")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Show a byte progress bar.")
-def download(category: str, raw_dir: Path, base_url: str, only: tuple[str, ...], skip_reviews: bool,
+def download(settings: PrepareSettings, category: str, base_url: str, only: tuple[str, ...], skip_reviews: bool,
              force: bool, timeout: float, retries: int, progress: bool) -> None:
     """Fetch a category's raw Amazon Reviews 2023 files (McAuley lab) into <raw-dir>/<category>/.
 
@@ -514,6 +515,7 @@ def download(category: str, raw_dir: Path, base_url: str, only: tuple[str, ...],
     """
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
+    raw_dir = Path(settings.raw_dir)
     kinds = select_kinds(only, skip_reviews)
     all_urls = category_urls(category, base_url)
     all_dests = category_destinations(category, raw_dir)

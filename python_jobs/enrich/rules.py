@@ -15,9 +15,11 @@ import unicodedata
 
 from python_jobs.enrich.vocab import squash
 
-DESCRIPTION_INPUT_CHARS = 2000
-DESCRIPTION_MAX_WORDS = 200
+DESCRIPTION_INPUT_CHARS = 2000  # the seed's input cuts (NB02/NB03), not settings
 TITLE_INPUT_CHARS = 200
+# the seed's output limits, which prompt version "v1" stands for (tasks.get_task gives another limit, from the vars
+# enrich_title_max_chars / enrich_description_max_words, its own prompt_version); the cleaners take the limit given
+DESCRIPTION_MAX_WORDS = 200
 TITLE_MAX_CHARS = 200
 
 _SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
@@ -264,9 +266,7 @@ def _finish(segment: str) -> str:
     return segment if segment[-1] in ".!?\"')" else segment + "."
 
 
-def clean_description(
-    text: str | None, max_words: int = DESCRIPTION_MAX_WORDS, input_chars: int = DESCRIPTION_INPUT_CHARS
-) -> str:
+def clean_description(text: str | None, max_words: int, input_chars: int = DESCRIPTION_INPUT_CHARS) -> str:
     """Rule-based description cleaning (see module doc). Returns "" for empty input."""
     if not text or not text.strip():
         return ""
@@ -354,7 +354,7 @@ def title_case(title: str) -> str:
     return " ".join(out)
 
 
-def clean_title(text: str | None, max_chars: int = TITLE_MAX_CHARS, input_chars: int = TITLE_INPUT_CHARS) -> str:
+def clean_title(text: str | None, max_chars: int, input_chars: int = TITLE_INPUT_CHARS) -> str:
     """Rule-based title cleaning (see module doc). Returns "" for empty input."""
     if not text or not text.strip():
         return ""

@@ -2,87 +2,35 @@
 
 Both read the stage-3 outputs data/output/<category>/{sequences_train,sequences_val,semantic_ids}.parquet (written
 by `dbt build`) and share the model registry with the dbt models: with the same settings, a model trained here is
-the one `dbt build` loads, and the other way round. Option defaults are the rec_* vars of dbt_project.yml.
+the one `dbt build` loads, and the other way round. The setting flags are generated from RecommendSettings
+(`common.settings.options_for`) and default to the rec_* vars of dbt_project.yml.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from python_jobs.common.settings import given, setting_option
+from python_jobs.common.settings import options_for
+from python_jobs.recommend.settings import RecommendSettings
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
 EVAL_MODELS = ["popularity", "transition", "sasrec_bce", "sasrec_ce", "sid_sasrec"]
 
 
-def training_options(command: Callable) -> Callable:
-    """The rec_* vars that change a trained model, as options (unset = the dbt_project.yml default)."""
-    options = [
-        setting_option("rec_max_len", "--max-len", type=click.IntRange(1), help="Most recent items a model reads."),
-        setting_option("rec_hidden", "--hidden", type=click.IntRange(1), help="Embedding and hidden width."),
-        setting_option("rec_blocks", "--blocks", type=click.IntRange(1), help="Transformer blocks."),
-        setting_option("rec_heads", "--heads", type=click.IntRange(1), help="Attention heads (must divide --hidden)."),
-        setting_option("rec_ffn", "--ffn", type=click.IntRange(1), help="Feed-forward width inside a block."),
-        setting_option("rec_dropout", "--dropout", type=click.FloatRange(0, 1, max_open=True), help="Dropout rate."),
-        setting_option(
-            "rec_sid_preset",
-            "--sid-preset",
-            type=click.Choice(["matched", "original"]),
-            help="sid_sasrec sizes: matched = the sizes above; original = 384 wide, 4 blocks, 6 heads, "
-            "FFN 1024, dropout 0.1.",
-        ),
-        setting_option(
-            "rec_epochs", "--epochs", type=click.IntRange(1), help="Most epochs (early stopping may end sooner)."
-        ),
-        setting_option(
-            "rec_patience",
-            "--patience",
-            type=click.IntRange(1),
-            help="Stop after this many epochs without a better held-out NDCG@10.",
-        ),
-        setting_option("rec_batch_size", "--batch-size", type=click.IntRange(1), help="Sequences per step."),
-        setting_option("rec_lr", "--lr", type=click.FloatRange(0, min_open=True), help="AdamW learning rate."),
-        setting_option("rec_warmup_steps", "--warmup-steps", type=click.IntRange(0), help="Linear lr warm-up steps."),
-        setting_option(
-            "rec_weight_decay", "--weight-decay", type=click.FloatRange(0), help="AdamW weight decay on linear weights."
-        ),
-        setting_option(
-            "rec_holdout_share",
-            "--holdout-share",
-            type=click.FloatRange(0, 1, min_open=True, max_open=True),
-            help="Share of train users whose last item is held out for early stopping.",
-        ),
-        setting_option("rec_seed", "--seed", type=int, help="Seed of init, batch order, dropout, negatives, hold-out."),
-        setting_option("rec_device", "--device", help="auto (CUDA when present) | cpu | cuda[:N]."),
-        setting_option(
-            "rec_registry_dir",
-            "--registry-dir",
-            help='Model registry root ("" = data/registry/CATEGORY, shared with dbt build).',
-        ),
-        click.option(
-            "--category",
-            default="sample",
-            show_default=True,
-            help="Category built by `dbt build`; reads OUT_DIR/CATEGORY/*.parquet.",
-        ),
-        setting_option("out_dir", "--out-dir", help="Where `dbt build` wrote its parquet outputs (the var out_dir)."),
-    ]
-    return functools.reduce(lambda f, option: option(f), reversed(options), command)
-
-
-def _settings(category: str, options: dict[str, Any]):
-    from python_jobs.common.settings import SettingsError
-    from python_jobs.recommend.settings import RecommendSettings
-
-    try:
-        return RecommendSettings.load({"category": category, **given(options)})
-    except SettingsError as error:
-        raise click.UsageError(str(error)) from None
+# every stage-5 var is a flag of `train` and `eval` (a new var too) except these: what stage 3 decides (the
+# registry folder, the codebook), and for `train` what only the evaluation reads
+NOT_FLAGS = ("sid_registry_dir", "sid_codebook_size")
+EVAL_ONLY_VARS = (
+    "rec_models",
+    "rec_eval_negatives",
+    "rec_eval_max_items",
+    "rec_eval_seed",
+    "rec_exclude_history",
+    "rec_bootstrap_samples",
+)
 
 
 def _inputs(settings) -> tuple:
@@ -107,21 +55,14 @@ def _inputs(settings) -> tuple:
     required=True,
     help="sasrec: item-ID SASRec (loss from --loss); sid-sasrec: Semantic-ID SASRec.",
 )
-@setting_option(
-    "rec_loss",
-    "--loss",
-    type=click.Choice(["ce", "bce"]),
-    help="sasrec's loss: ce = full softmax over the catalogue; bce = one sampled negative (the original).",
-)
+@options_for(RecommendSettings, exclude=NOT_FLAGS + EVAL_ONLY_VARS)
 @click.option("--retrain", is_flag=True, help="Train again even when the registry has this model.")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="tqdm bar per epoch.")
-@training_options
-def train(model_kind: str, retrain: bool, progress: bool, category: str, **options: Any) -> None:
+def train(settings: RecommendSettings, model_kind: str, retrain: bool, progress: bool) -> None:
     """Train (or load from the registry) one recommender on the train users of CATEGORY."""
     from python_jobs.recommend.data import Catalogue, Sequences
     from python_jobs.recommend.train import TrainingData, get_or_train
 
-    settings = _settings(category, options)
     name = "sid_sasrec" if model_kind == "sid-sasrec" else f"sasrec_{settings.rec_loss}"
     train_table, _, semantic_ids = _inputs(settings)
     catalogue = Catalogue.from_arrow(semantic_ids)
@@ -207,18 +148,6 @@ def _write(category: str, out_dir: str, tables: dict[str, Any], warehouse: Path)
     help="sampled: the original's 1,000 negatives from the val users' items; full: the whole catalogue.",
 )
 @click.option("--no-train", is_flag=True, help="Only use models already in the registry; skip the others.")
-@setting_option(
-    "rec_exclude_history",
-    "--exclude-history/--keep-history",
-    help="Full protocol: exclude the user's own history items from the candidates.",
-)
-@setting_option(
-    "rec_eval_negatives", "--negatives", type=click.IntRange(1), help="Sampled protocol: negatives per user."
-)
-@setting_option("rec_eval_seed", "--eval-seed", type=int, help="Seed of the sampled negatives and the bootstrap.")
-@setting_option(
-    "rec_bootstrap_samples", "--bootstrap", type=click.IntRange(1), help="Bootstrap resamples per interval."
-)
 @click.option(
     "--warehouse",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -229,21 +158,19 @@ def _write(category: str, out_dir: str, tables: dict[str, Any], warehouse: Path)
 )
 @click.option("--write/--no-write", default=True, show_default=True, help="Write the tables (parquet + warehouse).")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="tqdm bar while training.")
-@training_options
+@options_for(RecommendSettings, exclude=(*NOT_FLAGS, "rec_models", "rec_loss"))  # rows: --model
 def eval_command(
+    settings: RecommendSettings,
     models: tuple[str, ...],
     protocol: str,
     no_train: bool,
     warehouse: Path,
     write: bool,
     progress: bool,
-    category: str,
-    **options: Any,
 ) -> None:
     """Evaluate the recommenders on the val users of CATEGORY and print the side-by-side table."""
     from python_jobs.recommend.evaluate import PROTOCOLS, comparison_text, evaluate
 
-    settings = _settings(category, options)
     train_table, val_table, semantic_ids = _inputs(settings)
     protocols = PROTOCOLS if protocol == "both" else (protocol,)
     result = evaluate(
@@ -260,7 +187,7 @@ def eval_command(
     click.echo(comparison_text(result.metrics, result.breakdown))
     if write:
         for note in _write(
-            category,
+            settings.category,
             settings.out_dir,
             {
                 "rec_metrics": result.metrics,

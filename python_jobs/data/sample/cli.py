@@ -6,7 +6,9 @@ from pathlib import Path
 
 import click
 
+from python_jobs.common.settings import options_for
 from python_jobs.data.sample.config import PRESETS, default_workers, preset
+from python_jobs.prepare.settings import PrepareSettings
 
 _BAD_HELP = (
     "Extra bad records to inject on top of the clean counts (default: 9 for small, 0 for full/10x). Kinds "
@@ -18,16 +20,13 @@ _BAD_HELP = (
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
-@click.option("--category", default="sample", show_default=True,
-              help="Category name (letters, digits, underscore); files go to RAW_DIR/CATEGORY/.")
+@options_for(PrepareSettings, only=("category", "raw_dir"))  # the vars: files go to RAW_DIR/CATEGORY/
 @click.option("--preset", "preset_name", type=click.Choice(sorted(PRESETS)), default="small", show_default=True,
               help="small: 6,000 meta rows, 4,000 users, 30,000 interactions (the committed sample). "
                    "full: 137,269 meta rows, 91,562 users, 736,827 interactions, like real Video_Games. "
                    "10x: ten times full.")
 @click.option("--seed", type=int, default=42, show_default=True,
               help="Random seed; the same config and seed give byte-identical files.")
-@click.option("--raw-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data/raw"),
-              show_default=True, help="Root of the raw inputs.")
 @click.option("--items", type=click.IntRange(min=50), default=None,
               help="Override the number of clean meta rows.")
 @click.option("--users", type=click.IntRange(min=1), default=None, help="Override the number of users.")
@@ -41,7 +40,7 @@ _BAD_HELP = (
               help="gzip level (default: 6 for small, 3 for full and 10x). Part of the output bytes.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bars (default: on for full and 10x, off for small).")
-def sample(category: str, preset_name: str, seed: int, raw_dir: Path, items: int | None, users: int | None,
+def sample(settings: PrepareSettings, preset_name: str, seed: int, items: int | None, users: int | None,
            interactions: int | None, bad_lines: int | None, workers: int | None, compresslevel: int | None,
            progress: bool | None) -> None:
     """Generate a deterministic Video-Games-like category in the Amazon Reviews 2023 raw layout.
@@ -53,6 +52,7 @@ def sample(category: str, preset_name: str, seed: int, raw_dir: Path, items: int
     interaction, grouped by user, oldest first). Users follow latent tastes (platform, genres, franchises,
     accessories), so next-item prediction is learnable.
     """
+    category, raw_dir = settings.category, Path(settings.raw_dir)
     try:
         cfg = preset(preset_name, category=category, seed=seed, n_items=items, n_users=users,
                      n_interactions=interactions, bad_lines=bad_lines,
