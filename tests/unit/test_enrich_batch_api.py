@@ -22,8 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests.fakes live
 from python_jobs.enrich.cache import AnswerCache  # noqa: E402
 from python_jobs.enrich.cli import enrich  # noqa: E402
 from python_jobs.enrich.providers.base import Job  # noqa: E402
-from python_jobs.enrich.providers.gemini import FatalProviderError, GeminiProvider  # noqa: E402
+from python_jobs.enrich.providers.gemini import GeminiProvider  # noqa: E402
 from python_jobs.enrich.providers.gemini_batch import plan_jobs  # noqa: E402
+from python_jobs.enrich.providers.gemini_errors import FatalProviderError  # noqa: E402
 from python_jobs.enrich.runner import build_jobs, run_task  # noqa: E402
 from python_jobs.enrich.tasks import get_task  # noqa: E402
 from tests.fakes.enrich import gemini_provider, items_table  # noqa: E402

@@ -43,6 +43,7 @@ from typing import Any
 
 from python_jobs.enrich.cache import BatchJobRecord
 from python_jobs.enrich.providers.base import Job, OnDone, Outcome, ProviderStats
+from python_jobs.enrich.providers.gemini_errors import FatalProviderError, classify, describe
 from python_jobs.enrich.tasks import AnswerError, Task, response_schema
 
 log = logging.getLogger(__name__)
@@ -231,8 +232,6 @@ class BatchApiRun:
 
     def _api_error(self, exc: Exception, what: str) -> str:
         """Count an API call's error and describe it (redacted); a bad key or model stops the run."""
-        from python_jobs.enrich.providers.gemini import FatalProviderError, classify, describe
-
         action, kind = classify(exc)
         if action == "fatal":
             raise FatalProviderError(describe(exc, self.config)) from None
