@@ -23,8 +23,20 @@ from python_jobs.data.sample.catalogue import Catalogue
 
 MIN_TITLE = 20  # notebook 01 keeps title length > 20 ...
 MIN_DESCRIPTION = 100  # ... and joined description length > 100
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 ROMAN = ("", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
 
 
@@ -54,8 +66,26 @@ class Item:
     asin: str
 
 
-COLUMNS = ("kind", "sub", "platform", "genre", "subgenre", "franchise", "installment", "edition", "maker", "year",
-           "related", "name_a", "name_b", "name_form", "fail_mode", "popularity", "quality", "interacted")
+COLUMNS = (
+    "kind",
+    "sub",
+    "platform",
+    "genre",
+    "subgenre",
+    "franchise",
+    "installment",
+    "edition",
+    "maker",
+    "year",
+    "related",
+    "name_a",
+    "name_b",
+    "name_form",
+    "fail_mode",
+    "popularity",
+    "quality",
+    "interacted",
+)
 
 
 def items_for(cat: Catalogue, indices: list[int]) -> list[Item]:
@@ -187,8 +217,9 @@ def _title_core(cat: Catalogue, it: Item, r: random.Random) -> tuple[str, str]:
             full = f"{brand} {acc.name} for {plat} - {color}"
         elif form < 0.60:
             alts = " ".join(a for a in r.sample(p.aliases, min(2, len(p.aliases))))
-            full = (f"{acc.name} for {alts}, {brand} {spec.title()} {acc.short} with "
-                    f"{_c(r, acc.specs).title()} ({color})")
+            full = (
+                f"{acc.name} for {alts}, {brand} {spec.title()} {acc.short} with {_c(r, acc.specs).title()} ({color})"
+            )
         elif form < 0.80:
             full = f"{brand} {acc.name} Compatible with {p.name} – {spec.title()} – {color}"
         else:
@@ -259,8 +290,10 @@ def _title_core(cat: Catalogue, it: Item, r: random.Random) -> tuple[str, str]:
         return full, form
     brand = _maker_name(cat, it)
     form = V.OTHER_FORMS[it.sub]
-    full = f"{brand} {form} for Gamers, {_c(r, ('Ergonomic', 'RGB', 'Adjustable', 'Heavy Duty', 'Compact'))} " \
-           f"Design - {color}"
+    full = (
+        f"{brand} {form} for Gamers, {_c(r, ('Ergonomic', 'RGB', 'Adjustable', 'Heavy Duty', 'Compact'))} "
+        f"Design - {color}"
+    )
     return full, f"{brand} {form}"
 
 
@@ -326,71 +359,119 @@ SOLO_INTROS = (
     "{title}: a {sub} about survival, friendship and the secrets of {world}.",
 )
 PLATFORM_LINES = {
-    "PlayStation": ("Earn trophies and share your best moments with the press of a button.",
-                    "Takes advantage of the controller's haptic feedback and adaptive triggers where supported.",
-                    "Supports Remote Play and HDR on compatible systems."),
-    "Xbox": ("Unlock achievements and play with friends across console and PC.",
-             "Enhanced for Xbox with faster load times and higher frame rates.",
-             "Smart Delivery gives you the best version for your console."),
-    "Nintendo": ("Play at home on the TV or on the go in handheld mode.",
-                 "Supports local wireless play and motion controls.",
-                 "Share a pair of controllers and jump into co-op instantly."),
-    "PC": ("Supports 4K resolution, ultrawide monitors and unlocked frame rates.",
-           "Full keyboard and mouse support, with optional controller support.",
-           "Minimum: Windows 10 64-bit, 8 GB RAM, DirectX 12 compatible graphics card."),
-    "Mac": ("Native support for Apple silicon and Retina displays.",
-            "Requires macOS 10.15 or later, 8 GB RAM."),
+    "PlayStation": (
+        "Earn trophies and share your best moments with the press of a button.",
+        "Takes advantage of the controller's haptic feedback and adaptive triggers where supported.",
+        "Supports Remote Play and HDR on compatible systems.",
+    ),
+    "Xbox": (
+        "Unlock achievements and play with friends across console and PC.",
+        "Enhanced for Xbox with faster load times and higher frame rates.",
+        "Smart Delivery gives you the best version for your console.",
+    ),
+    "Nintendo": (
+        "Play at home on the TV or on the go in handheld mode.",
+        "Supports local wireless play and motion controls.",
+        "Share a pair of controllers and jump into co-op instantly.",
+    ),
+    "PC": (
+        "Supports 4K resolution, ultrawide monitors and unlocked frame rates.",
+        "Full keyboard and mouse support, with optional controller support.",
+        "Minimum: Windows 10 64-bit, 8 GB RAM, DirectX 12 compatible graphics card.",
+    ),
+    "Mac": ("Native support for Apple silicon and Retina displays.", "Requires macOS 10.15 or later, 8 GB RAM."),
     "Sega": ("A 16-bit classic on an original cartridge.", "Cartridge only; tested and working."),
     "Universal": ("Works with most modern consoles and PCs.",),
 }
-EDITION_LINES = ("The {edition} includes the full game, a season pass, an exclusive outfit and a digital artbook.",
-                 "This {edition} comes with bonus content: three extra missions, a weapon pack and the soundtrack.",
-                 "Get the {edition}: all previously released add-ons plus an exclusive steelbook case.")
-ACC_INTROS = ("The {brand} {name} is built for {platform} players who want {benefit}.",
-              "Upgrade your setup with the {brand} {name}, designed for {platform}.",
-              "{brand} brings you a {name} that delivers {benefit} on {platform}.",
-              "Looking for {benefit}? This {name} for {platform} has you covered.")
-BENEFITS = ("comfort during long sessions", "a competitive edge", "reliable performance", "more playtime",
-            "immersive sound", "a clean, organized setup", "extra protection", "precision and control")
-ACC_LINES = ("Featuring {s1} and {s2}, it is ready for hours of play.",
-             "{S1}: {s2}, built to last.",
-             "It combines {s1}, {s2} and {s3} in one lightweight design.",
-             "Enjoy {s1} without compromise.")
-WARRANTY = ("We offer a 12-month warranty and friendly customer service; contact us with any questions.",
-            "Worry-free 1 year warranty. If you have any problem, please contact us and we will reply within 24 hours.",
-            "100% satisfaction guarantee: 30-day money back and lifetime technical support.")
-HARDWARE_LINES = ("The {platform} {variant} console delivers stunning visuals and fast load times.",
-                  "Includes: console, {pad}, HDMI cable, AC power cord and quick start guide.",
-                  "Play your favourite {platform} games and stream entertainment in one device.",
-                  "This certified refurbished product is tested and certified to look and work like new.",
-                  "Storage: {storage}. Color: {color}.")
-DIGITAL_LINES = ("This is a digital add-on for {game}. Requires the base game {game} on {platform} (sold separately).",
-                 "Your code will be delivered by email and can be redeemed on the {network}.",
-                 "Content includes new story missions, extra characters and cosmetic items.",
-                 "Use the {network} card to buy games, add-ons and subscriptions. Non-refundable; terms apply.",
-                 "An account for the {network} is required. Internet connection required.")
-MERCH_LINES = ("The official companion to {name}: a full walkthrough of every region of {world}, with maps and "
-               "strategies for defeating {villain}.",
-               "Highly detailed {hero} figure from {name}, with 20 points of articulation and interchangeable hands.",
-               "Officially licensed {name} merchandise. Makes a great gift for fans.",
-               "Printed on premium material with vivid colors. Ships rolled in a sturdy tube.")
-PART_LINES = ("Fix drifting analog sticks, sticky buttons and worn shells on your {platform} {pad}.",
-              "Includes all the tools you need: screwdrivers, pry tools and tweezers.",
-              "Made to the same specifications as the original part; installation video available online.",
-              "Note: professional installation recommended. Not compatible with other models.")
-OTHER_LINES = ("The {brand} {form} is designed for gamers and streamers.",
-               "Sturdy construction, easy assembly in under 15 minutes, all hardware included.",
-               "Its RGB lighting syncs with your setup in 16 colors and 4 modes.",
-               "Ergonomic design keeps you comfortable through marathon sessions.")
-SHORT_DESCRIPTIONS = ("Brand new.", "Factory sealed.", "Game disc only, no case.", "Works great!", "Disc only",
-                      "Compatible with {platform}.", "Like new condition.", "<b>Region free</b>", "New in box",
-                      "See description", "Tested and working.", "{base}")
-LEGAL = ("Software subject to license (us.example/softwarelicense) and online service terms. "
-         "Online features require an account and are subject to terms of service and applicable privacy policy. "
-         "Online service availability is not guaranteed and may be modified or discontinued at any time. ")
-REQUIREMENTS = ("<b>System Requirements:</b><br>OS: Windows 10 64-bit<br>Processor: Intel Core i5-4460 or AMD FX-6300"
-                "<br>Memory: 8 GB RAM<br>Graphics: NVIDIA GeForce GTX 760 or AMD Radeon R7 260x<br>Storage: 50 GB "
-                "available space<br>")
+EDITION_LINES = (
+    "The {edition} includes the full game, a season pass, an exclusive outfit and a digital artbook.",
+    "This {edition} comes with bonus content: three extra missions, a weapon pack and the soundtrack.",
+    "Get the {edition}: all previously released add-ons plus an exclusive steelbook case.",
+)
+ACC_INTROS = (
+    "The {brand} {name} is built for {platform} players who want {benefit}.",
+    "Upgrade your setup with the {brand} {name}, designed for {platform}.",
+    "{brand} brings you a {name} that delivers {benefit} on {platform}.",
+    "Looking for {benefit}? This {name} for {platform} has you covered.",
+)
+BENEFITS = (
+    "comfort during long sessions",
+    "a competitive edge",
+    "reliable performance",
+    "more playtime",
+    "immersive sound",
+    "a clean, organized setup",
+    "extra protection",
+    "precision and control",
+)
+ACC_LINES = (
+    "Featuring {s1} and {s2}, it is ready for hours of play.",
+    "{S1}: {s2}, built to last.",
+    "It combines {s1}, {s2} and {s3} in one lightweight design.",
+    "Enjoy {s1} without compromise.",
+)
+WARRANTY = (
+    "We offer a 12-month warranty and friendly customer service; contact us with any questions.",
+    "Worry-free 1 year warranty. If you have any problem, please contact us and we will reply within 24 hours.",
+    "100% satisfaction guarantee: 30-day money back and lifetime technical support.",
+)
+HARDWARE_LINES = (
+    "The {platform} {variant} console delivers stunning visuals and fast load times.",
+    "Includes: console, {pad}, HDMI cable, AC power cord and quick start guide.",
+    "Play your favourite {platform} games and stream entertainment in one device.",
+    "This certified refurbished product is tested and certified to look and work like new.",
+    "Storage: {storage}. Color: {color}.",
+)
+DIGITAL_LINES = (
+    "This is a digital add-on for {game}. Requires the base game {game} on {platform} (sold separately).",
+    "Your code will be delivered by email and can be redeemed on the {network}.",
+    "Content includes new story missions, extra characters and cosmetic items.",
+    "Use the {network} card to buy games, add-ons and subscriptions. Non-refundable; terms apply.",
+    "An account for the {network} is required. Internet connection required.",
+)
+MERCH_LINES = (
+    "The official companion to {name}: a full walkthrough of every region of {world}, with maps and "
+    "strategies for defeating {villain}.",
+    "Highly detailed {hero} figure from {name}, with 20 points of articulation and interchangeable hands.",
+    "Officially licensed {name} merchandise. Makes a great gift for fans.",
+    "Printed on premium material with vivid colors. Ships rolled in a sturdy tube.",
+)
+PART_LINES = (
+    "Fix drifting analog sticks, sticky buttons and worn shells on your {platform} {pad}.",
+    "Includes all the tools you need: screwdrivers, pry tools and tweezers.",
+    "Made to the same specifications as the original part; installation video available online.",
+    "Note: professional installation recommended. Not compatible with other models.",
+)
+OTHER_LINES = (
+    "The {brand} {form} is designed for gamers and streamers.",
+    "Sturdy construction, easy assembly in under 15 minutes, all hardware included.",
+    "Its RGB lighting syncs with your setup in 16 colors and 4 modes.",
+    "Ergonomic design keeps you comfortable through marathon sessions.",
+)
+SHORT_DESCRIPTIONS = (
+    "Brand new.",
+    "Factory sealed.",
+    "Game disc only, no case.",
+    "Works great!",
+    "Disc only",
+    "Compatible with {platform}.",
+    "Like new condition.",
+    "<b>Region free</b>",
+    "New in box",
+    "See description",
+    "Tested and working.",
+    "{base}",
+)
+LEGAL = (
+    "Software subject to license (us.example/softwarelicense) and online service terms. "
+    "Online features require an account and are subject to terms of service and applicable privacy policy. "
+    "Online service availability is not guaranteed and may be modified or discontinued at any time. "
+)
+REQUIREMENTS = (
+    "<b>System Requirements:</b><br>OS: Windows 10 64-bit<br>Processor: Intel Core i5-4460 or AMD FX-6300"
+    "<br>Memory: 8 GB RAM<br>Graphics: NVIDIA GeForce GTX 760 or AMD Radeon R7 260x<br>Storage: 50 GB "
+    "available space<br>"
+)
 
 
 def _specs(r: random.Random, acc: V.AccessoryType) -> tuple[str, str, str]:
@@ -410,17 +491,35 @@ def _paragraphs(cat: Catalogue, it: Item, r: random.Random, title: str) -> list[
         base = game_base(cat, it)
         sub = g.subgenres[it.subgenre % len(g.subgenres)]
         publisher = _maker_name(cat, it)
-        kw = dict(title=base, hero=hero, world=world, villain=villain, faction=faction, sub=sub,
-                  publisher=publisher, name=cat.world.franchises[it.franchise].name if it.franchise >= 0 else base)
+        kw = dict(
+            title=base,
+            hero=hero,
+            world=world,
+            villain=villain,
+            faction=faction,
+            sub=sub,
+            publisher=publisher,
+            name=cat.world.franchises[it.franchise].name if it.franchise >= 0 else base,
+        )
         if it.franchise < 0:
             intro = _c(r, SOLO_INTROS)
         else:
             intro = _c(r, GAME_INTROS if g.name in STORY_GENRES else SERIES_INTROS)
         out.append(_fill(intro, **kw))
         hooks = r.sample(g.hooks, min(len(g.hooks), _ri(r, 2, 4)))
-        out.append(" ".join(_fill(h, noun=_c(r, g.nouns), verb=_c(r, g.verbs).capitalize()
-                                  if h.startswith("{verb}") else _c(r, g.verbs), world=world, hero=hero, sub=sub)
-                            for h in hooks))
+        out.append(
+            " ".join(
+                _fill(
+                    h,
+                    noun=_c(r, g.nouns),
+                    verb=_c(r, g.verbs).capitalize() if h.startswith("{verb}") else _c(r, g.verbs),
+                    world=world,
+                    hero=hero,
+                    sub=sub,
+                )
+                for h in hooks
+            )
+        )
         if r.random() < 0.6:
             out.append(_c(r, PLATFORM_LINES.get(p.family, PLATFORM_LINES["Universal"])))
         if it.edition > 2:
@@ -435,8 +534,14 @@ def _paragraphs(cat: Catalogue, it: Item, r: random.Random, title: str) -> list[
         acc = V.ACCESSORIES[it.sub]
         s1, s2, s3 = _specs(r, acc)
         brand = _maker_name(cat, it)
-        out.append(_c(r, ACC_INTROS).format(brand=brand, name=acc.name.lower() if r.random() < 0.3 else acc.name,
-                                               platform=p.name, benefit=_c(r, BENEFITS)))
+        out.append(
+            _c(r, ACC_INTROS).format(
+                brand=brand,
+                name=acc.name.lower() if r.random() < 0.3 else acc.name,
+                platform=p.name,
+                benefit=_c(r, BENEFITS),
+            )
+        )
         out.append(_c(r, ACC_LINES).format(s1=s1, s2=s2, s3=s3, S1=s1.capitalize()))
         out.append(f"Compatible with {', '.join(p.aliases[:3])}.")
         if r.random() < 0.5:
@@ -444,9 +549,13 @@ def _paragraphs(cat: Catalogue, it: Item, r: random.Random, title: str) -> list[
         if r.random() < 0.5:
             out.append(_c(r, WARRANTY))
     elif k == V.HARDWARE:
-        kw = dict(platform=p.name, variant=V.HARDWARE_VARIANTS[it.sub] or "standard", pad=p.pad,
-                  storage=V.HARDWARE_STORAGE[it.name_a % len(V.HARDWARE_STORAGE)] or "built-in",
-                  color=V.COLORS[it.edition % len(V.COLORS)])
+        kw = dict(
+            platform=p.name,
+            variant=V.HARDWARE_VARIANTS[it.sub] or "standard",
+            pad=p.pad,
+            storage=V.HARDWARE_STORAGE[it.name_a % len(V.HARDWARE_STORAGE)] or "built-in",
+            color=V.COLORS[it.edition % len(V.COLORS)],
+        )
         out.extend(line.format(**kw) for line in r.sample(HARDWARE_LINES, _ri(r, 2, 4)))
     elif k == V.DIGITAL:
         game = game_base(cat, item_at(cat, it.related)) if it.related >= 0 else "your games"
@@ -456,19 +565,24 @@ def _paragraphs(cat: Catalogue, it: Item, r: random.Random, title: str) -> list[
         game = game_base(cat, item_at(cat, it.related)) if it.related >= 0 else "a bonus game"
         acc = V.ACCESSORIES[it.name_a % len(V.ACCESSORIES)]
         out.append(f"This bundle includes the {p.name} console, {game} ({p.aliases[0]}) full game and a {acc.name}.")
-        out.append(_c(r, HARDWARE_LINES[:3]).format(platform=p.name, variant="bundle", pad=p.pad, storage="",
-                                                      color=""))
+        out.append(_c(r, HARDWARE_LINES[:3]).format(platform=p.name, variant="bundle", pad=p.pad, storage="", color=""))
         out.append("Limited quantities available. Bundle contents may vary.")
     elif k == V.MERCH:
         fr = cat.world.franchises[it.franchise] if it.franchise >= 0 else None
-        kw = dict(name=fr.name if fr else title, world=fr.world if fr else "the world", hero=fr.hero if fr else "the hero",
-                  villain=fr.villain if fr else "the villain")
+        kw = dict(
+            name=fr.name if fr else title,
+            world=fr.world if fr else "the world",
+            hero=fr.hero if fr else "the hero",
+            villain=fr.villain if fr else "the villain",
+        )
         out.extend(line.format(**kw) for line in r.sample(MERCH_LINES, _ri(r, 2, 3)))
     elif k == V.PART:
         out.extend(line.format(platform=p.name, pad=p.pad) for line in r.sample(PART_LINES, _ri(r, 2, 4)))
     else:
-        out.extend(line.format(brand=_maker_name(cat, it), form=V.OTHER_FORMS[it.sub].lower())
-                   for line in r.sample(OTHER_LINES, _ri(r, 2, 4)))
+        out.extend(
+            line.format(brand=_maker_name(cat, it), form=V.OTHER_FORMS[it.sub].lower())
+            for line in r.sample(OTHER_LINES, _ri(r, 2, 4))
+        )
     if r.random() < 0.35:  # descriptions often merge into one paragraph
         out = [" ".join(out)]
     return out
@@ -534,8 +648,18 @@ def make_description(cat: Catalogue, it: Item, r: random.Random, title: str) -> 
     if r.random() < 0.08:
         d = [_entities(x, r) for x in d]
     if r.random() < 0.04:
-        d.insert(0, _c(r, ("★★★★★ Rated 5 stars by gamers! ★★★★★", "♥ Perfect gift for gamers ♥",
-                              f"{p.name}™ compatible ✔", "☆ NEW ARRIVAL ☆")))
+        d.insert(
+            0,
+            _c(
+                r,
+                (
+                    "★★★★★ Rated 5 stars by gamers! ★★★★★",
+                    "♥ Perfect gift for gamers ♥",
+                    f"{p.name}™ compatible ✔",
+                    "☆ NEW ARRIVAL ☆",
+                ),
+            ),
+        )
     if r.random() < 0.04:
         d.append(" ".join(r.sample(V.PROMO_WORDS, 3)) + " - ORDER NOW!!")
     if r.random() < 0.05 and d:
@@ -577,22 +701,29 @@ def make_features(cat: Catalogue, it: Item, r: random.Random) -> list[str]:
         g = V.GENRES[it.genre]
         world, hero, _v, _f = _lore(cat, it)
         sub = g.subgenres[it.subgenre % len(g.subgenres)]
-        out = [h.format(noun=_c(r, g.nouns), verb=_c(r, g.verbs).capitalize(), world=world, hero=hero, sub=sub)
-               for h in r.sample(g.hooks, min(len(g.hooks), _ri(r, 2, 4)))]
+        out = [
+            h.format(noun=_c(r, g.nouns), verb=_c(r, g.verbs).capitalize(), world=world, hero=hero, sub=sub)
+            for h in r.sample(g.hooks, min(len(g.hooks), _ri(r, 2, 4)))
+        ]
         if r.random() < 0.5:
             out.append(_c(r, PLATFORM_LINES.get(p.family, PLATFORM_LINES["Universal"])))
         return out
     if r.random() < 0.5:
         return []
     if k == V.HARDWARE:
-        return [f"{V.HARDWARE_STORAGE[it.name_a % len(V.HARDWARE_STORAGE)] or 'Built-in'} storage",
-                "4K HDR gaming" if not p.legacy else "Classic library", f"Includes {p.pad}"]
+        return [
+            f"{V.HARDWARE_STORAGE[it.name_a % len(V.HARDWARE_STORAGE)] or 'Built-in'} storage",
+            "4K HDR gaming" if not p.legacy else "Classic library",
+            f"Includes {p.pad}",
+        ]
     if k == V.DIGITAL:
         return [f"Redeem on the {p.network}", "Digital code delivered by email"]
     form = {V.PART: V.PART_FORMS, V.OTHER: V.OTHER_FORMS, V.MERCH: V.MERCH_FORMS}.get(k)
     name = form[it.sub % len(form)] if form else V.KINDS[k][0]
-    return [f"{name} for {p.name}" if it.platform != V.UNIVERSAL else f"{name} for every gamer",
-            _c(r, BENEFITS).capitalize()]
+    return [
+        f"{name} for {p.name}" if it.platform != V.UNIVERSAL else f"{name} for every gamer",
+        _c(r, BENEFITS).capitalize(),
+    ]
 
 
 # ------------------------------------------------------------------------------------------------ structure
@@ -602,8 +733,9 @@ def _date(r: random.Random, year: int) -> str:
     return f"{MONTHS[_rr(r, 12)]} {_ri(r, 1, 28)}, {year}"
 
 
-def make_details(cat: Catalogue, it: Item, r: random.Random, rating_number: int | None,
-                 average: float | None) -> dict[str, Any]:
+def make_details(
+    cat: Catalogue, it: Item, r: random.Random, rating_number: int | None, average: float | None
+) -> dict[str, Any]:
     if r.random() < 0.05:
         return {}
     p = V.PLATFORMS[it.platform]
@@ -737,8 +869,12 @@ def make_categories(it: Item, r: random.Random) -> list[str]:
         return ["Video Games", "Video Game Merchandise"] if r.random() < 0.6 else ["Toys & Games", "Collectibles"]
     if k == V.PART:
         return head + ["Accessories", "Replacement Parts"]
-    return ["Video Games", "PC", "Accessories", "Gaming Chairs" if V.OTHER_FORMS[it.sub] == "Gaming Chair"
-            else "Gaming Accessories"]
+    return [
+        "Video Games",
+        "PC",
+        "Accessories",
+        "Gaming Chairs" if V.OTHER_FORMS[it.sub] == "Gaming Chair" else "Gaming Accessories",
+    ]
 
 
 def make_main_category(it: Item, r: random.Random) -> str | None:
@@ -746,14 +882,26 @@ def make_main_category(it: Item, r: random.Random) -> str | None:
     if x < 0.02:
         return None
     k = it.kind
-    video = {V.GAME: 0.95, V.HARDWARE: 0.9, V.DIGITAL: 0.92, V.BUNDLE: 0.9, V.ACCESSORY: 0.72, V.PART: 0.6,
-             V.MERCH: 0.45, V.OTHER: 0.3}[k]
+    video = {
+        V.GAME: 0.95,
+        V.HARDWARE: 0.9,
+        V.DIGITAL: 0.92,
+        V.BUNDLE: 0.9,
+        V.ACCESSORY: 0.72,
+        V.PART: 0.6,
+        V.MERCH: 0.45,
+        V.OTHER: 0.3,
+    }[k]
     if x < video:
         return "Video Games"
     if k == V.MERCH:
         form = V.MERCH_FORMS[it.sub]
-        return {"Strategy Guide": "Books", "Art Book": "Books", "T-Shirt": "Amazon Fashion",
-                "Soundtrack Vinyl": "Digital Music"}.get(form, "Toys & Games")
+        return {
+            "Strategy Guide": "Books",
+            "Art Book": "Books",
+            "T-Shirt": "Amazon Fashion",
+            "Soundtrack Vinyl": "Digital Music",
+        }.get(form, "Toys & Games")
     if k == V.OTHER:
         return _c(r, ("Amazon Home", "Computers", "All Electronics"))
     if V.PLATFORMS[it.platform].family in ("PC", "Mac"):
@@ -765,8 +913,16 @@ def make_price(it: Item, r: random.Random) -> float | str | None:
     x = r.random()
     if x < 0.35:
         return None
-    lo, hi = {V.GAME: (4.0, 70.0), V.ACCESSORY: (6.0, 150.0), V.HARDWARE: (120.0, 650.0), V.DIGITAL: (4.0, 100.0),
-              V.BUNDLE: (250.0, 800.0), V.MERCH: (8.0, 60.0), V.PART: (5.0, 40.0), V.OTHER: (15.0, 350.0)}[it.kind]
+    lo, hi = {
+        V.GAME: (4.0, 70.0),
+        V.ACCESSORY: (6.0, 150.0),
+        V.HARDWARE: (120.0, 650.0),
+        V.DIGITAL: (4.0, 100.0),
+        V.BUNDLE: (250.0, 800.0),
+        V.MERCH: (8.0, 60.0),
+        V.PART: (5.0, 40.0),
+        V.OTHER: (15.0, 350.0),
+    }[it.kind]
     value = round(int(_u(r, lo, hi)) + _c(r, (0.99, 0.99, 0.95, 0.49, 0.0, 0.97)), 2)
     if x < 0.965:
         return value
@@ -778,12 +934,16 @@ def make_images(r: random.Random) -> list[dict[str, Any]]:
     out = []
     for j in range(n):
         key = b64encode(r.getrandbits(60).to_bytes(8, "little"), b"+-")[:10].decode("ascii")
-        out.append({
-            "thumb": f"https://m.media-amazon.com/images/I/{key}L._SS40_.jpg",
-            "large": f"https://m.media-amazon.com/images/I/{key}L.jpg",
-            "variant": "MAIN" if j == 0 else f"PT{j:02d}",
-            "hi_res": None if r.random() < 0.3 else f"https://m.media-amazon.com/images/I/{key[::-1]}L._SL1500_.jpg",
-        })
+        out.append(
+            {
+                "thumb": f"https://m.media-amazon.com/images/I/{key}L._SS40_.jpg",
+                "large": f"https://m.media-amazon.com/images/I/{key}L.jpg",
+                "variant": "MAIN" if j == 0 else f"PT{j:02d}",
+                "hi_res": None
+                if r.random() < 0.3
+                else f"https://m.media-amazon.com/images/I/{key[::-1]}L._SL1500_.jpg",
+            }
+        )
     return out
 
 
@@ -792,11 +952,13 @@ def make_videos(r: random.Random, title: str, store: str | None) -> list[dict[st
         return []
     out = []
     for _ in range(1 + int(r.random() < 0.3)):
-        out.append({
-            "title": _c(r, (f"{title[:40]} Trailer", "Unboxing and first look", "Honest review", "How to set up")),
-            "url": f"https://www.amazon.com/vdp/{r.getrandbits(128):032x}",
-            "user_id": "" if r.random() < 0.6 else (store or "") + f"{r.getrandbits(32):08X}",
-        })
+        out.append(
+            {
+                "title": _c(r, (f"{title[:40]} Trailer", "Unboxing and first look", "Honest review", "How to set up")),
+                "url": f"https://www.amazon.com/vdp/{r.getrandbits(128):032x}",
+                "user_id": "" if r.random() < 0.6 else (store or "") + f"{r.getrandbits(32):08X}",
+            }
+        )
     return out
 
 
