@@ -94,14 +94,17 @@ def test_503_until_out_of_attempts_falls_back_and_is_retried_next_run(fake, tmp_
     assert row["attempts"] == 4 and "503" in row["error"]
     assert row["clean_description"] == "ITEM-1 & a plain description of product number 1."  # the rules' answer
     assert stats.failed == 1 and stats.ok == 2
-    failed = cache.get_many("clean_description", "v1", "gemini-2.5-flash-lite", [row["input_hash"]])[row["input_hash"]]
+    version = provider(fake).cache_version(get_task("descriptions"))  # the prompt_version plus the settings' hash
+    failed = cache.get_many("clean_description", version, "gemini-2.5-flash-lite", [row["input_hash"]])[
+        row["input_hash"]
+    ]
     assert failed.status == "failed" and failed.value is None and failed.attempts == 4
     fake.reset_counts()
     table, stats = run_task(get_task("descriptions"), descriptions(3), provider(fake), cache, progress=False)
     assert fake.calls["generate"] == 1 and stats.cached == 2 and stats.called == 1 and stats.ok == 1
     assert table.to_pylist()[1]["status"] == "ok"
     assert (
-        cache.get_many("clean_description", "v1", "gemini-2.5-flash-lite", [row["input_hash"]])[
+        cache.get_many("clean_description", version, "gemini-2.5-flash-lite", [row["input_hash"]])[
             row["input_hash"]
         ].attempts
         == 5

@@ -64,6 +64,9 @@ class GeminiProvider:
         self._pause_until = 0.0
         self._fatal: BaseException | None = None
 
+    def cache_version(self, task: Task) -> str:
+        return task.cache_version(self.config.temperature)
+
     # ---- SDK objects -----------------------------------------------------------------------------------------
     def make_client(self) -> Any:
         """A google-genai client. Keep a reference for as long as it is used (its __del__ closes it)."""

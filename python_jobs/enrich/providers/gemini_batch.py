@@ -135,12 +135,13 @@ class BatchApiRun:
         self.stats = ProviderStats()
         self.by_key: dict[str, Job] = {}
         self.client: Any = None
+        self.cache_version = provider.cache_version(task)  # the answers' cache key, also the recorded jobs'
 
     # ---- the run ---------------------------------------------------------------------------------------------
     def run(self, jobs: list[Job], wait: bool = True) -> ProviderStats:
         task, cfg = self.task, self.config
         self.by_key = {j.key: j for j in jobs}
-        open_jobs = self.cache.open_batch_jobs(task.name, task.prompt_version, cfg.model)
+        open_jobs = self.cache.open_batch_jobs(task.name, self.cache_version, cfg.model)
         in_flight = {h for record in open_jobs for h in record.input_hashes}
         to_submit = [j for j in jobs if j.key not in in_flight]
         if open_jobs:
@@ -207,7 +208,7 @@ class BatchApiRun:
             self.cache.add_batch_job(
                 record.name,
                 task.name,
-                task.prompt_version,
+                self.cache_version,
                 cfg.model,
                 record.state,
                 record.input_hashes,
@@ -376,7 +377,7 @@ class BatchApiRun:
         elif outcome.ok:
             self.cache.put(
                 self.task.name,
-                self.task.prompt_version,
+                self.cache_version,
                 self.config.model,
                 outcome.key,
                 status="ok",
