@@ -97,23 +97,33 @@ def item_at(cat: Catalogue, i: int) -> Item:
     return Item(i, *(getattr(cat, c)[i].item() for c in COLUMNS), cat.asin[i])
 
 
-# Fast draws: random.Random's choice/randint/randrange go through _randbelow and cost 3x a plain random().
+# Fast draws, each from exactly one r.random(): random.Random's choice/randint/randrange go through _randbelow
+# and cost 3x a plain random(). (They also draw differently: swapping them in would change the sample's bytes.)
 
 
-def _c(r: random.Random, seq: Any) -> Any:
+def pick(r: random.Random, seq: Any) -> Any:
+    """One element of seq, uniformly."""
     return seq[int(r.random() * len(seq))]
 
 
-def _ri(r: random.Random, a: int, b: int) -> int:
+def int_between(r: random.Random, a: int, b: int) -> int:
+    """An integer in [a, b], both included."""
     return a + int(r.random() * (b - a + 1))
 
 
-def _rr(r: random.Random, n: int) -> int:
+def index_below(r: random.Random, n: int) -> int:
+    """An integer in [0, n)."""
     return int(r.random() * n)
 
 
-def _u(r: random.Random, a: float, b: float) -> float:
+def float_between(r: random.Random, a: float, b: float) -> float:
+    """A float in [a, b)."""
     return a + (b - a) * r.random()
+
+
+def chance(r: random.Random, probability: float) -> bool:
+    """True with the given probability."""
+    return r.random() < probability
 
 
 # ------------------------------------------------------------------------------------------------ names
@@ -161,7 +171,7 @@ def _lore(cat: Catalogue, it: Item) -> tuple[str, str, str, str]:
 
 
 def _alias(r: random.Random, p: V.Platform) -> str:
-    return p.name if r.random() < 0.55 else _c(r, p.aliases)
+    return p.name if r.random() < 0.55 else pick(r, p.aliases)
 
 
 def _maker_name(cat: Catalogue, it: Item) -> str:
@@ -211,14 +221,14 @@ def _title_core(cat: Catalogue, it: Item, r: random.Random) -> tuple[str, str]:
     if k == V.ACCESSORY:
         acc = V.ACCESSORIES[it.sub]
         brand = _maker_name(cat, it)
-        spec = _c(r, acc.specs)
+        spec = pick(r, acc.specs)
         form = r.random()
         if form < 0.35:
             full = f"{brand} {acc.name} for {plat} - {color}"
         elif form < 0.60:
             alts = " ".join(a for a in r.sample(p.aliases, min(2, len(p.aliases))))
             full = (
-                f"{acc.name} for {alts}, {brand} {spec.title()} {acc.short} with {_c(r, acc.specs).title()} ({color})"
+                f"{acc.name} for {alts}, {brand} {spec.title()} {acc.short} with {pick(r, acc.specs).title()} ({color})"
             )
         elif form < 0.80:
             full = f"{brand} {acc.name} Compatible with {p.name} – {spec.title()} – {color}"
@@ -242,27 +252,29 @@ def _title_core(cat: Catalogue, it: Item, r: random.Random) -> tuple[str, str]:
             game = game_base(cat, item_at(cat, it.related))
             form = V.DIGITAL_FORMS[it.sub]
             if form == "Currency":
-                amount = _c(r, (500, 1000, 2800, 5000, 13500))
+                amount = pick(r, (500, 1000, 2800, 5000, 13500))
                 full = f"{game} - {amount:,} Coins - {plat} [Digital Code]"
             else:
                 full = f"{game} - {form} - {plat} [Online Game Code]"
             return full, f"{form} DLC"
         form = V.DIGITAL_FORMS[it.sub]
         if form == "Membership":
-            months = _c(r, (1, 3, 12))
+            months = pick(r, (1, 3, 12))
             full = f"{p.network} {months}-Month Membership [Digital Code]"
         elif form == "Currency":
-            full = f"{p.network} {_c(r, (1000, 2100, 4500))} Points Card"
+            full = f"{p.network} {pick(r, (1000, 2100, 4500))} Points Card"
         else:
-            full = f"${_c(r, (10, 20, 25, 50, 60, 100))} {p.network} Gift Card [Digital Code]"
-        return full, f"${_c(r, (10, 20, 25))} Gift Card"
+            full = f"${pick(r, (10, 20, 25, 50, 60, 100))} {p.network} Gift Card [Digital Code]"
+        return full, f"${pick(r, (10, 20, 25))} Gift Card"
     if k == V.BUNDLE:
         game = game_base(cat, item_at(cat, it.related)) if it.related >= 0 else "Holiday"
         acc = V.ACCESSORIES[it.name_a % len(V.ACCESSORIES)]
         if it.sub == 0:
             full = f"{p.name} Console Bundle with {game} and {acc.name}"
         elif it.sub == 1:
-            full = f"{p.name} {_c(r, ('Holiday', 'Starter', 'Mega', 'Value'))} Bundle: Console + 2 Controllers + {game}"
+            full = (
+                f"{p.name} {pick(r, ('Holiday', 'Starter', 'Mega', 'Value'))} Bundle: Console + 2 Controllers + {game}"
+            )
         else:
             full = f"{game} Trilogy Bundle - {plat}"
         return full, f"{p.aliases[0]} Bundle"
@@ -272,26 +284,26 @@ def _title_core(cat: Catalogue, it: Item, r: random.Random) -> tuple[str, str]:
         hero = fr.hero if fr else "Hero"
         form = V.MERCH_FORMS[it.sub]
         if form == "Strategy Guide":
-            full = f"{name} Official Strategy Guide ({_c(r, ('Collector Edition Hardcover', 'Paperback'))})"
+            full = f"{name} Official Strategy Guide ({pick(r, ('Collector Edition Hardcover', 'Paperback'))})"
         elif form == "Collectible Figure":
             full = f"{name} {hero} Collectible Figure - 7 inch Action Figure"
         elif form == "Poster":
             full = f"{name} Poster - {fr.world if fr else 'World'} Map 24 x 36 inch"
         elif form == "T-Shirt":
-            full = f"{name} Logo T-Shirt, {color}, {_c(r, ('Small', 'Medium', 'Large', 'X-Large'))}"
+            full = f"{name} Logo T-Shirt, {color}, {pick(r, ('Small', 'Medium', 'Large', 'X-Large'))}"
         else:
             full = f"{name} {form}"
         return full, f"{name[:12]} {form.split()[-1]}"
     if k == V.PART:
         brand = _maker_name(cat, it)
         form = V.PART_FORMS[it.sub]
-        pack = _c(r, ("", " (2 Pack)", " (4 Pack)", " (10 PCS)"))
+        pack = pick(r, ("", " (2 Pack)", " (4 Pack)", " (10 PCS)"))
         full = f"{form} for {plat} {p.pad.title()}{pack} by {brand}"
         return full, form
     brand = _maker_name(cat, it)
     form = V.OTHER_FORMS[it.sub]
     full = (
-        f"{brand} {form} for Gamers, {_c(r, ('Ergonomic', 'RGB', 'Adjustable', 'Heavy Duty', 'Compact'))} "
+        f"{brand} {form} for Gamers, {pick(r, ('Ergonomic', 'RGB', 'Adjustable', 'Heavy Duty', 'Compact'))} "
         f"Design - {color}"
     )
     return full, f"{brand} {form}"
@@ -301,18 +313,18 @@ def _mess_title(t: str, r: random.Random, store: str | None) -> str:
     if r.random() < 0.10:
         t = t.replace(" with ", " w/ ").replace("Edition", "Ed.").replace("Standard", "Std.")
     if r.random() < 0.08:
-        t += " " + _c(r, ("(Renewed)", "(Import)", "(Physical Disc)", "(Sealed)", "(USA Version)"))
+        t += " " + pick(r, ("(Renewed)", "(Import)", "(Physical Disc)", "(Sealed)", "(USA Version)"))
         if r.random() < 0.5:
-            t += " " + _c(r, ("(Region Free)", "(Case Only)", "(2019)", "(Complete)"))
+            t += " " + pick(r, ("(Region Free)", "(Case Only)", "(2019)", "(Complete)"))
     if r.random() < 0.06:
-        promo = _c(r, V.PROMO_WORDS)
+        promo = pick(r, V.PROMO_WORDS)
         t = f"{promo} {t}" if r.random() < 0.5 else f"{t} - {promo}"
     if r.random() < 0.05:
-        t = _c(r, (f"{t}™", f"{t} ®", f"★ {t} ★", f"{t} ♥", f"© {t}"))
+        t = pick(r, (f"{t}™", f"{t} ®", f"★ {t} ★", f"{t} ♥", f"© {t}"))
     if r.random() < 0.04:
-        t += " - Sold by " + (_c(r, V.SELLERS) if store is None or r.random() < 0.5 else store)
+        t += " - Sold by " + (pick(r, V.SELLERS) if store is None or r.random() < 0.5 else store)
     if r.random() < 0.03:
-        t += _c(r, ("!!", "!!!", "??", "!?", "!!!!"))
+        t += pick(r, ("!!", "!!!", "??", "!?", "!!!!"))
     if r.random() < 0.02:
         t = t.replace(" & ", " &amp; ").replace("'", "&#39;").replace(" and ", " &amp; ")
     if r.random() < 0.04:
@@ -502,17 +514,17 @@ def _paragraphs(cat: Catalogue, it: Item, r: random.Random, title: str) -> list[
             name=cat.world.franchises[it.franchise].name if it.franchise >= 0 else base,
         )
         if it.franchise < 0:
-            intro = _c(r, SOLO_INTROS)
+            intro = pick(r, SOLO_INTROS)
         else:
-            intro = _c(r, GAME_INTROS if g.name in STORY_GENRES else SERIES_INTROS)
+            intro = pick(r, GAME_INTROS if g.name in STORY_GENRES else SERIES_INTROS)
         out.append(_fill(intro, **kw))
-        hooks = r.sample(g.hooks, min(len(g.hooks), _ri(r, 2, 4)))
+        hooks = r.sample(g.hooks, min(len(g.hooks), int_between(r, 2, 4)))
         out.append(
             " ".join(
                 _fill(
                     h,
-                    noun=_c(r, g.nouns),
-                    verb=_c(r, g.verbs).capitalize() if h.startswith("{verb}") else _c(r, g.verbs),
+                    noun=pick(r, g.nouns),
+                    verb=pick(r, g.verbs).capitalize() if h.startswith("{verb}") else pick(r, g.verbs),
                     world=world,
                     hero=hero,
                     sub=sub,
@@ -521,11 +533,11 @@ def _paragraphs(cat: Catalogue, it: Item, r: random.Random, title: str) -> list[
             )
         )
         if r.random() < 0.6:
-            out.append(_c(r, PLATFORM_LINES.get(p.family, PLATFORM_LINES["Universal"])))
+            out.append(pick(r, PLATFORM_LINES.get(p.family, PLATFORM_LINES["Universal"])))
         if it.edition > 2:
-            out.append(_c(r, EDITION_LINES).format(edition=V.EDITIONS[it.edition]))
+            out.append(pick(r, EDITION_LINES).format(edition=V.EDITIONS[it.edition]))
         if r.random() < 0.35:
-            rating = _c(r, g.ratings)
+            rating = pick(r, g.ratings)
             desc = ", ".join(r.sample(V.ESRB_DESCRIPTORS, 2))
             out.append(f"ESRB Rating: {rating} ({desc})")
         if r.random() < 0.15:
@@ -535,19 +547,19 @@ def _paragraphs(cat: Catalogue, it: Item, r: random.Random, title: str) -> list[
         s1, s2, s3 = _specs(r, acc)
         brand = _maker_name(cat, it)
         out.append(
-            _c(r, ACC_INTROS).format(
+            pick(r, ACC_INTROS).format(
                 brand=brand,
                 name=acc.name.lower() if r.random() < 0.3 else acc.name,
                 platform=p.name,
-                benefit=_c(r, BENEFITS),
+                benefit=pick(r, BENEFITS),
             )
         )
-        out.append(_c(r, ACC_LINES).format(s1=s1, s2=s2, s3=s3, S1=s1.capitalize()))
+        out.append(pick(r, ACC_LINES).format(s1=s1, s2=s2, s3=s3, S1=s1.capitalize()))
         out.append(f"Compatible with {', '.join(p.aliases[:3])}.")
         if r.random() < 0.5:
             out.append(f"Package includes: 1 x {acc.name}, 1 x USB cable, 1 x user manual.")
         if r.random() < 0.5:
-            out.append(_c(r, WARRANTY))
+            out.append(pick(r, WARRANTY))
     elif k == V.HARDWARE:
         kw = dict(
             platform=p.name,
@@ -556,7 +568,7 @@ def _paragraphs(cat: Catalogue, it: Item, r: random.Random, title: str) -> list[
             storage=V.HARDWARE_STORAGE[it.name_a % len(V.HARDWARE_STORAGE)] or "built-in",
             color=V.COLORS[it.edition % len(V.COLORS)],
         )
-        out.extend(line.format(**kw) for line in r.sample(HARDWARE_LINES, _ri(r, 2, 4)))
+        out.extend(line.format(**kw) for line in r.sample(HARDWARE_LINES, int_between(r, 2, 4)))
     elif k == V.DIGITAL:
         game = game_base(cat, item_at(cat, it.related)) if it.related >= 0 else "your games"
         lines = DIGITAL_LINES[:3] if it.related >= 0 else DIGITAL_LINES[1::2]
@@ -565,7 +577,9 @@ def _paragraphs(cat: Catalogue, it: Item, r: random.Random, title: str) -> list[
         game = game_base(cat, item_at(cat, it.related)) if it.related >= 0 else "a bonus game"
         acc = V.ACCESSORIES[it.name_a % len(V.ACCESSORIES)]
         out.append(f"This bundle includes the {p.name} console, {game} ({p.aliases[0]}) full game and a {acc.name}.")
-        out.append(_c(r, HARDWARE_LINES[:3]).format(platform=p.name, variant="bundle", pad=p.pad, storage="", color=""))
+        out.append(
+            pick(r, HARDWARE_LINES[:3]).format(platform=p.name, variant="bundle", pad=p.pad, storage="", color="")
+        )
         out.append("Limited quantities available. Bundle contents may vary.")
     elif k == V.MERCH:
         fr = cat.world.franchises[it.franchise] if it.franchise >= 0 else None
@@ -575,13 +589,13 @@ def _paragraphs(cat: Catalogue, it: Item, r: random.Random, title: str) -> list[
             hero=fr.hero if fr else "the hero",
             villain=fr.villain if fr else "the villain",
         )
-        out.extend(line.format(**kw) for line in r.sample(MERCH_LINES, _ri(r, 2, 3)))
+        out.extend(line.format(**kw) for line in r.sample(MERCH_LINES, int_between(r, 2, 3)))
     elif k == V.PART:
-        out.extend(line.format(platform=p.name, pad=p.pad) for line in r.sample(PART_LINES, _ri(r, 2, 4)))
+        out.extend(line.format(platform=p.name, pad=p.pad) for line in r.sample(PART_LINES, int_between(r, 2, 4)))
     else:
         out.extend(
             line.format(brand=_maker_name(cat, it), form=V.OTHER_FORMS[it.sub].lower())
-            for line in r.sample(OTHER_LINES, _ri(r, 2, 4))
+            for line in r.sample(OTHER_LINES, int_between(r, 2, 4))
         )
     if r.random() < 0.35:  # descriptions often merge into one paragraph
         out = [" ".join(out)]
@@ -589,7 +603,7 @@ def _paragraphs(cat: Catalogue, it: Item, r: random.Random, title: str) -> list[
 
 
 def _entities(s: str, r: random.Random) -> str:
-    s = s.replace(" and ", " &amp; ", 1 + _rr(r, 3)).replace("'", "&#39;")
+    s = s.replace(" and ", " &amp; ", 1 + index_below(r, 3)).replace("'", "&#39;")
     if r.random() < 0.5:
         s = s.replace(". ", ".&nbsp; ", 2)
     if r.random() < 0.3:
@@ -598,7 +612,7 @@ def _entities(s: str, r: random.Random) -> str:
 
 
 def _html(paragraphs: list[str], r: random.Random) -> list[str]:
-    style = _rr(r, 4)
+    style = index_below(r, 4)
     if style == 0:
         return [f"<p>{x}</p>" for x in paragraphs]
     if style == 1:
@@ -612,13 +626,13 @@ def _html(paragraphs: list[str], r: random.Random) -> list[str]:
 def _truncate(s: str, r: random.Random) -> str:
     if len(s) < 60:
         return s
-    cut = _ri(r, int(len(s) * 0.6), len(s) - 5)
-    return s[:cut].rstrip() + _c(r, ("...", "…", "...", " ..."))
+    cut = int_between(r, int(len(s) * 0.6), len(s) - 5)
+    return s[:cut].rstrip() + pick(r, ("...", "…", "...", " ..."))
 
 
 def _long(paragraphs: list[str], r: random.Random, title: str) -> list[str]:
     """Over 5,000 characters: legal text, requirements and repeated copy, as in the real tail."""
-    target = _ri(r, 5_200, 12_000) if r.random() < 0.85 else _ri(r, 12_000, 60_000)
+    target = int_between(r, 5_200, 12_000) if r.random() < 0.85 else int_between(r, 12_000, 60_000)
     out = list(paragraphs)
     blocks = (LEGAL, REQUIREMENTS, " ".join(paragraphs), f"About {title}: " + " ".join(paragraphs))
     size = sum(len(x) + 1 for x in out)
@@ -637,7 +651,7 @@ def make_description(cat: Catalogue, it: Item, r: random.Random, title: str) -> 
     if it.fail_mode == 1:
         return [], False
     if it.fail_mode == 2:
-        line = _c(r, SHORT_DESCRIPTIONS).format(platform=p.name, base=title[:60])
+        line = pick(r, SHORT_DESCRIPTIONS).format(platform=p.name, base=title[:60])
         if r.random() < 0.3:
             line = line.upper()
         return [line[:MIN_DESCRIPTION]], False
@@ -650,7 +664,7 @@ def make_description(cat: Catalogue, it: Item, r: random.Random, title: str) -> 
     if r.random() < 0.04:
         d.insert(
             0,
-            _c(
+            pick(
                 r,
                 (
                     "★★★★★ Rated 5 stars by gamers! ★★★★★",
@@ -663,7 +677,7 @@ def make_description(cat: Catalogue, it: Item, r: random.Random, title: str) -> 
     if r.random() < 0.04:
         d.append(" ".join(r.sample(V.PROMO_WORDS, 3)) + " - ORDER NOW!!")
     if r.random() < 0.05 and d:
-        j = _rr(r, len(d))
+        j = index_below(r, len(d))
         d.insert(j + 1 if r.random() < 0.5 else len(d), d[j])  # duplicated line
     if r.random() < 0.10:
         d = [x.replace(". ", ".  ", 1) + (" \n" if r.random() < 0.5 else "\t") for x in d]
@@ -672,7 +686,7 @@ def make_description(cat: Catalogue, it: Item, r: random.Random, title: str) -> 
         is_long = True
     # a listing that must pass keeps a long enough description; the rest may end cut off
     while len(" ".join(d)) <= MIN_DESCRIPTION:
-        d.append(f"{title} for {p.name}. " + _c(r, WARRANTY))
+        d.append(f"{title} for {p.name}. " + pick(r, WARRANTY))
     if r.random() < 0.05:
         last = _truncate(d[-1], r)
         if len(" ".join(d[:-1] + [last])) > MIN_DESCRIPTION:
@@ -687,11 +701,11 @@ def make_features(cat: Catalogue, it: Item, r: random.Random) -> list[str]:
         if r.random() < 0.15:
             return []
         acc = V.ACCESSORIES[it.sub]
-        specs = r.sample(acc.specs, min(len(acc.specs), _ri(r, 3, 5)))
-        style = _rr(r, 3)
+        specs = r.sample(acc.specs, min(len(acc.specs), int_between(r, 3, 5)))
+        style = index_below(r, 3)
         out = []
         for s in specs:
-            sentence = f"{s.capitalize()} for {_c(r, BENEFITS)}."
+            sentence = f"{s.capitalize()} for {pick(r, BENEFITS)}."
             out.append(f"【{s.upper()}】 {sentence}" if style == 0 else (f"✔ {sentence}" if style == 1 else sentence))
         out.append(f"Compatible with {p.name}" + (f" and {p.aliases[-1]}" if r.random() < 0.5 else ""))
         return out
@@ -702,11 +716,11 @@ def make_features(cat: Catalogue, it: Item, r: random.Random) -> list[str]:
         world, hero, _v, _f = _lore(cat, it)
         sub = g.subgenres[it.subgenre % len(g.subgenres)]
         out = [
-            h.format(noun=_c(r, g.nouns), verb=_c(r, g.verbs).capitalize(), world=world, hero=hero, sub=sub)
-            for h in r.sample(g.hooks, min(len(g.hooks), _ri(r, 2, 4)))
+            h.format(noun=pick(r, g.nouns), verb=pick(r, g.verbs).capitalize(), world=world, hero=hero, sub=sub)
+            for h in r.sample(g.hooks, min(len(g.hooks), int_between(r, 2, 4)))
         ]
         if r.random() < 0.5:
-            out.append(_c(r, PLATFORM_LINES.get(p.family, PLATFORM_LINES["Universal"])))
+            out.append(pick(r, PLATFORM_LINES.get(p.family, PLATFORM_LINES["Universal"])))
         return out
     if r.random() < 0.5:
         return []
@@ -722,7 +736,7 @@ def make_features(cat: Catalogue, it: Item, r: random.Random) -> list[str]:
     name = form[it.sub % len(form)] if form else V.KINDS[k][0]
     return [
         f"{name} for {p.name}" if it.platform != V.UNIVERSAL else f"{name} for every gamer",
-        _c(r, BENEFITS).capitalize(),
+        pick(r, BENEFITS).capitalize(),
     ]
 
 
@@ -730,7 +744,7 @@ def make_features(cat: Catalogue, it: Item, r: random.Random) -> list[str]:
 
 
 def _date(r: random.Random, year: int) -> str:
-    return f"{MONTHS[_rr(r, 12)]} {_ri(r, 1, 28)}, {year}"
+    return f"{MONTHS[index_below(r, 12)]} {int_between(r, 1, 28)}, {year}"
 
 
 def make_details(
@@ -741,26 +755,27 @@ def make_details(
     p = V.PLATFORMS[it.platform]
     k = it.kind
     d: dict[str, Any] = {}
-    weight = f"{round(_u(r, 1.5, 40.0), 1)} {_c(r, ('ounces', 'Ounces', 'pounds'))}"
-    dims = f"{round(_u(r, 2, 20), 1)} x {round(_u(r, 0.5, 10), 1)} x {round(_u(r, 2, 15), 1)} inches"
+    weight = f"{round(float_between(r, 1.5, 40.0), 1)} {pick(r, ('ounces', 'Ounces', 'pounds'))}"
+    length, height, width = (round(float_between(r, lo, hi), 1) for lo, hi in ((2, 20), (0.5, 10), (2, 15)))
+    dims = f"{length} x {height} x {width} inches"
     if k == V.GAME:
         g = V.GENRES[it.genre]
         d["Release date"] = _date(r, it.year)
-        d[_c(r, ("ESRB Pegi Rating", "Rated", "ESRB Rating"))] = _c(r, g.ratings)
+        d[pick(r, ("ESRB Pegi Rating", "Rated", "ESRB Rating"))] = pick(r, g.ratings)
         if r.random() < 0.6:
             d["Product Dimensions"] = f"{dims}; {weight}"
         if r.random() < 0.4:
             d["Type of item"] = "Video Game"
         if r.random() < 0.5:
-            d["Language"] = _c(r, V.LANGUAGES)
+            d["Language"] = pick(r, V.LANGUAGES)
         if r.random() < 0.5:
-            d["Item model number"] = f"{p.key}-{_ri(r, 10000, 99999)}"
+            d["Item model number"] = f"{p.key}-{int_between(r, 10000, 99999)}"
         if r.random() < 0.3:
-            d["Media"] = _c(r, ("Video Game", "DVD-ROM", "Cartridge", "Online Game Code"))
+            d["Media"] = pick(r, ("Video Game", "DVD-ROM", "Cartridge", "Online Game Code"))
         if r.random() < 0.3:
             d["Genre"] = g.name
         if r.random() < 0.2:
-            d["Number of Players"] = _c(r, (1, 2, 4, 8))
+            d["Number of Players"] = pick(r, (1, 2, 4, 8))
         if r.random() < 0.15:
             d["Edition"] = V.EDITIONS[max(it.edition, 0)]
         d["Manufacturer"] = _maker_name(cat, it)
@@ -775,20 +790,20 @@ def make_details(
             if r.random() < 0.5:
                 d["Hardware Platform"] = p.name
             if r.random() < 0.3:
-                d["Controller Type"] = _c(r, ("Gamepad", "Steering Wheel", "Joystick", "Motion Controller"))
+                d["Controller Type"] = pick(r, ("Gamepad", "Steering Wheel", "Joystick", "Motion Controller"))
             if r.random() < 0.3:
                 d["Batteries"] = "1 Lithium Ion batteries required. (included)"
         if r.random() < 0.5:
-            d["Material"] = _c(r, ("Plastic", "ABS", "Silicone", "Metal", "Faux Leather", "Nylon"))
+            d["Material"] = pick(r, ("Plastic", "ABS", "Silicone", "Metal", "Faux Leather", "Nylon"))
         d["Item Weight"] = weight
         if r.random() < 0.5:
             d["Product Dimensions"] = dims
         if r.random() < 0.4:
-            d["Number of Items"] = _c(r, (1, 1, 1, 2, 4, 10))
+            d["Number of Items"] = pick(r, (1, 1, 1, 2, 4, 10))
         if k == V.OTHER and r.random() < 0.5:
-            d["Maximum Weight Recommendation"] = f"{_c(r, (250, 300, 350))} Pounds"
+            d["Maximum Weight Recommendation"] = f"{pick(r, (250, 300, 350))} Pounds"
         if r.random() < 0.3:
-            d["Item model number"] = f"{d['Brand'][:3].upper()}-{_ri(r, 100, 9999)}"
+            d["Item model number"] = f"{d['Brand'][:3].upper()}-{int_between(r, 100, 9999)}"
         d["Manufacturer"] = d["Brand"] if r.random() < 0.7 else f"{d['Brand']} Technology Co., Ltd"
     elif k == V.HARDWARE:
         d["Brand"] = p.maker
@@ -799,7 +814,7 @@ def make_details(
         d["Color"] = V.COLORS[it.edition % len(V.COLORS)]
         d["Connectivity Technology"] = "HDMI, Wi-Fi, Bluetooth" if not p.legacy else "AV"
         d["Release date"] = _date(r, it.year)
-        d["Item Weight"] = f"{round(_u(r, 0.7, 10.0), 2)} pounds"
+        d["Item Weight"] = f"{round(float_between(r, 0.7, 10.0), 2)} pounds"
         if r.random() < 0.5:
             d["Included Components"] = f"Console, {p.pad}, HDMI cable, power cord"
     elif k == V.DIGITAL:
@@ -807,7 +822,7 @@ def make_details(
         d["Platform"] = p.name
         d["Media"] = "Online Game Code"
         if it.related < 0 and r.random() < 0.6:
-            d["Card Value"] = _c(r, (10, 20, 25, 50, 100))
+            d["Card Value"] = pick(r, (10, 20, 25, 50, 100))
         d["Delivery"] = "Email"
         d["Manufacturer"] = _maker_name(cat, it)
     elif k == V.BUNDLE:
@@ -820,22 +835,22 @@ def make_details(
         d["Item Weight"] = weight
         form = V.MERCH_FORMS[it.sub]
         if form in ("Strategy Guide", "Art Book"):
-            d["Pages"] = _ri(r, 96, 480)
+            d["Pages"] = int_between(r, 96, 480)
             d["Publisher"] = _maker_name(cat, it)
         if form in ("Collectible Figure", "Plush"):
-            d["Mfg Recommended age"] = f"{_c(r, (3, 8, 13, 15))} years and up"
+            d["Mfg Recommended age"] = f"{pick(r, (3, 8, 13, 15))} years and up"
         if form == "T-Shirt":
-            d["Size"] = _c(r, ("Small", "Medium", "Large", "X-Large"))
+            d["Size"] = pick(r, ("Small", "Medium", "Large", "X-Large"))
     if r.random() < 0.6:
         d["Date First Available"] = _date(r, it.year)
     if r.random() < 0.5:
         d["Is Discontinued By Manufacturer"] = "No" if r.random() < 0.85 else "Yes"
     if rating_number and r.random() < 0.75:
-        rank = max(1, int(2_000_000 / (1 + rating_number) ** 0.7 * _u(r, 0.5, 1.5)))
+        rank = max(1, int(2_000_000 / (1 + rating_number) ** 0.7 * float_between(r, 0.5, 1.5)))
         bsr: dict[str, int] = {"Video Games": rank}
         if r.random() < 0.8:
             leaf = {V.GAME: "Games", V.ACCESSORY: "Accessories", V.HARDWARE: "Consoles"}.get(k, "Accessories")
-            bsr[f"{p.name} {leaf}"] = max(1, rank // _ri(r, 5, 60))
+            bsr[f"{p.name} {leaf}"] = max(1, rank // int_between(r, 5, 60))
         d["Best Sellers Rank"] = bsr
     if average is not None and r.random() < 0.2:
         d["Customer Reviews"] = {"ratings_count": rating_number, "stars": average}
@@ -903,10 +918,10 @@ def make_main_category(it: Item, r: random.Random) -> str | None:
             "Soundtrack Vinyl": "Digital Music",
         }.get(form, "Toys & Games")
     if k == V.OTHER:
-        return _c(r, ("Amazon Home", "Computers", "All Electronics"))
+        return pick(r, ("Amazon Home", "Computers", "All Electronics"))
     if V.PLATFORMS[it.platform].family in ("PC", "Mac"):
         return "Computers"
-    return _c(r, V.MAIN_OTHER)
+    return pick(r, V.MAIN_OTHER)
 
 
 def make_price(it: Item, r: random.Random) -> float | str | None:
@@ -923,10 +938,10 @@ def make_price(it: Item, r: random.Random) -> float | str | None:
         V.PART: (5.0, 40.0),
         V.OTHER: (15.0, 350.0),
     }[it.kind]
-    value = round(int(_u(r, lo, hi)) + _c(r, (0.99, 0.99, 0.95, 0.49, 0.0, 0.97)), 2)
+    value = round(int(float_between(r, lo, hi)) + pick(r, (0.99, 0.99, 0.95, 0.49, 0.0, 0.97)), 2)
     if x < 0.965:
         return value
-    return _c(r, (f"${value}", f"from {value}", "—", f"{value} - {round(value * 1.3, 2)}", f"${value:,.2f}"))
+    return pick(r, (f"${value}", f"from {value}", "—", f"{value} - {round(value * 1.3, 2)}", f"${value:,.2f}"))
 
 
 def make_images(r: random.Random) -> list[dict[str, Any]]:
@@ -954,7 +969,9 @@ def make_videos(r: random.Random, title: str, store: str | None) -> list[dict[st
     for _ in range(1 + int(r.random() < 0.3)):
         out.append(
             {
-                "title": _c(r, (f"{title[:40]} Trailer", "Unboxing and first look", "Honest review", "How to set up")),
+                "title": pick(
+                    r, (f"{title[:40]} Trailer", "Unboxing and first look", "Honest review", "How to set up")
+                ),
                 "url": f"https://www.amazon.com/vdp/{r.getrandbits(128):032x}",
                 "user_id": "" if r.random() < 0.6 else (store or "") + f"{r.getrandbits(32):08X}",
             }
@@ -967,15 +984,15 @@ def make_store(cat: Catalogue, it: Item, r: random.Random) -> str | None:
     if x < 0.08:
         return None
     if x < 0.13:
-        return _c(r, V.SELLERS)
-    return _maker_name(cat, it) + _c(r, V.STORE_SUFFIX)
+        return pick(r, V.SELLERS)
+    return _maker_name(cat, it) + pick(r, V.STORE_SUFFIX)
 
 
 def make_ratings(it: Item, r: random.Random, max_popularity: float) -> tuple[float | None, int | None]:
     if r.random() < 0.01:
         return None, None
     if it.interacted and max_popularity > 0:
-        n = int(20_000 * it.popularity / max_popularity * r.lognormvariate(0.0, 0.7)) + _ri(r, 5, 60)
+        n = int(20_000 * it.popularity / max_popularity * r.lognormvariate(0.0, 0.7)) + int_between(r, 5, 60)
     else:
         n = max(1, int(r.lognormvariate(2.3, 1.4)))
     spread = 0.3 + 2.0 / (1 + n) ** 0.5
