@@ -193,120 +193,163 @@ def _fit_short(text: str) -> str:
 # ------------------------------------------------------------------------------------------------ titles
 
 
+def pick_form(r: random.Random, forms: tuple[tuple[float, Any], ...]) -> Any:
+    """One form from a table of (cumulative probability, form), with one draw: the first whose bound is above it."""
+    x = r.random()
+    return next((form for bound, form in forms if x < bound), forms[-1][1])
+
+
+# Title forms per kind, as (cumulative probability, template). A game's form has a second template for an item
+# with an edition to name.
+GAME_TITLE_FORMS = (
+    (0.40, ("{base} - {plat}", "{base}: {ed} - {plat}")),
+    (0.60, ("{base} ({plat})", "{base} ({ed}) - {plat}")),
+    (0.72, ("{base} {plat}", "{base} {plat} {ed}")),
+    (0.82, ("{base} for {name}", "{base} for {name}, {ed}")),
+    (0.90, ("{base} [{plat} {media}]", "{base} [{plat} {media}]")),
+    (1.00, ("{plat} {base}", "{plat} {base} - {ed}")),
+)
+ACCESSORY_TITLE_FORMS = (
+    (0.35, "{brand} {name} for {plat} - {color}"),
+    (0.60, "{name} for {aliases}, {brand} {Spec} {short} with {Spec2} ({color})"),  # draws aliases and Spec2
+    (0.80, "{brand} {name} Compatible with {platform} – {Spec} – {color}"),
+    (1.00, "{short} for {plat} by {brand}, {spec}, {color}"),
+)
+HARDWARE_TITLE_FORMS = (
+    (0.50, "{bits} - {color}"),
+    (0.75, "{bits} with {pad} and HDMI Cable"),
+    (1.00, "{bits} ({color}) (Renewed)"),
+)
+CURRENCY_AMOUNTS = (500, 1000, 2800, 5000, 13500)
+MEMBERSHIP_MONTHS = (1, 3, 12)
+POINTS_CARDS = (1000, 2100, 4500)
+GIFT_CARD_VALUES = (10, 20, 25, 50, 60, 100)
+SHORT_GIFT_CARD_VALUES = (10, 20, 25)
+BUNDLE_WORDS = ("Holiday", "Starter", "Mega", "Value")
+GUIDE_BINDINGS = ("Collector Edition Hardcover", "Paperback")
+SHIRT_SIZES = ("Small", "Medium", "Large", "X-Large")
+PART_PACKS = ("", " (2 Pack)", " (4 Pack)", " (10 PCS)")
+OTHER_STYLES = ("Ergonomic", "RGB", "Adjustable", "Heavy Duty", "Compact")
+
+
+def _game_title(cat: Catalogue, it: Item, r: random.Random, p: V.Platform, plat: str) -> tuple[str, str]:
+    base = game_base(cat, it)
+    ed = V.EDITIONS[it.edition] if it.edition > 0 else ""
+    if ed == "Standard Edition" and chance(r, 0.5):
+        ed = ""
+    plain, with_edition = pick_form(r, GAME_TITLE_FORMS)
+    media = "Digital Code" if p.family in ("PC", "Mac") else "Physical Disc"
+    full = (with_edition if ed else plain).format(base=base, plat=plat, ed=ed, name=p.name, media=media)
+    return full, base
+
+
+def _accessory_title(cat: Catalogue, it: Item, r: random.Random, p: V.Platform, plat: str) -> tuple[str, str]:
+    acc = V.ACCESSORIES[it.sub]
+    brand = _maker_name(cat, it)
+    spec = pick(r, acc.specs)
+    form = pick_form(r, ACCESSORY_TITLE_FORMS)
+    extra = {}
+    if "{aliases}" in form:  # drawn only for this form, in this order
+        extra["aliases"] = " ".join(r.sample(p.aliases, min(2, len(p.aliases))))
+        extra["Spec2"] = pick(r, acc.specs).title()
+    full = form.format(
+        brand=brand,
+        name=acc.name,
+        short=acc.short,
+        plat=plat,
+        platform=p.name,
+        color=V.COLORS[it.edition % len(V.COLORS)],
+        spec=spec,
+        Spec=spec.title(),
+        **extra,
+    )
+    return full, f"{brand} {acc.short}"
+
+
+def _hardware_title(cat: Catalogue, it: Item, r: random.Random, p: V.Platform, plat: str) -> tuple[str, str]:
+    variant = V.HARDWARE_VARIANTS[it.sub]
+    storage = V.HARDWARE_STORAGE[it.name_a % len(V.HARDWARE_STORAGE)]
+    bits = " ".join(x for x in (p.name, variant, storage, "Console") if x)
+    form = pick_form(r, HARDWARE_TITLE_FORMS)
+    return form.format(
+        bits=bits, color=V.COLORS[it.edition % len(V.COLORS)], pad=p.pad.title()
+    ), f"{p.aliases[0]} Console"
+
+
+def _digital_title(cat: Catalogue, it: Item, r: random.Random, p: V.Platform, plat: str) -> tuple[str, str]:
+    form = V.DIGITAL_FORMS[it.sub]
+    if it.related >= 0:  # an add-on of another game
+        game = game_base(cat, item_at(cat, it.related))
+        if form == "Currency":
+            return f"{game} - {pick(r, CURRENCY_AMOUNTS):,} Coins - {plat} [Digital Code]", f"{form} DLC"
+        return f"{game} - {form} - {plat} [Online Game Code]", f"{form} DLC"
+    if form == "Membership":
+        full = f"{p.network} {pick(r, MEMBERSHIP_MONTHS)}-Month Membership [Digital Code]"
+    elif form == "Currency":
+        full = f"{p.network} {pick(r, POINTS_CARDS)} Points Card"
+    else:
+        full = f"${pick(r, GIFT_CARD_VALUES)} {p.network} Gift Card [Digital Code]"
+    return full, f"${pick(r, SHORT_GIFT_CARD_VALUES)} Gift Card"
+
+
+def _bundle_title(cat: Catalogue, it: Item, r: random.Random, p: V.Platform, plat: str) -> tuple[str, str]:
+    game = game_base(cat, item_at(cat, it.related)) if it.related >= 0 else "Holiday"
+    acc = V.ACCESSORIES[it.name_a % len(V.ACCESSORIES)]
+    if it.sub == 0:
+        full = f"{p.name} Console Bundle with {game} and {acc.name}"
+    elif it.sub == 1:
+        full = f"{p.name} {pick(r, BUNDLE_WORDS)} Bundle: Console + 2 Controllers + {game}"
+    else:
+        full = f"{game} Trilogy Bundle - {plat}"
+    return full, f"{p.aliases[0]} Bundle"
+
+
+def _merch_title(cat: Catalogue, it: Item, r: random.Random, p: V.Platform, plat: str) -> tuple[str, str]:
+    fr = cat.world.franchises[it.franchise] if it.franchise >= 0 else None
+    name = fr.name if fr else "Gamer"
+    form = V.MERCH_FORMS[it.sub]
+    if form == "Strategy Guide":
+        full = f"{name} Official Strategy Guide ({pick(r, GUIDE_BINDINGS)})"
+    elif form == "Collectible Figure":
+        full = f"{name} {fr.hero if fr else 'Hero'} Collectible Figure - 7 inch Action Figure"
+    elif form == "Poster":
+        full = f"{name} Poster - {fr.world if fr else 'World'} Map 24 x 36 inch"
+    elif form == "T-Shirt":
+        full = f"{name} Logo T-Shirt, {V.COLORS[it.edition % len(V.COLORS)]}, {pick(r, SHIRT_SIZES)}"
+    else:
+        full = f"{name} {form}"
+    return full, f"{name[:12]} {form.split()[-1]}"
+
+
+def _part_title(cat: Catalogue, it: Item, r: random.Random, p: V.Platform, plat: str) -> tuple[str, str]:
+    form = V.PART_FORMS[it.sub]
+    full = f"{form} for {plat} {p.pad.title()}{pick(r, PART_PACKS)} by {_maker_name(cat, it)}"
+    return full, form
+
+
+def _other_title(cat: Catalogue, it: Item, r: random.Random, p: V.Platform, plat: str) -> tuple[str, str]:
+    brand = _maker_name(cat, it)
+    form = V.OTHER_FORMS[it.sub]
+    color = V.COLORS[it.edition % len(V.COLORS)]
+    return f"{brand} {form} for Gamers, {pick(r, OTHER_STYLES)} Design - {color}", f"{brand} {form}"
+
+
+TITLE_WRITERS = {
+    V.GAME: _game_title,
+    V.ACCESSORY: _accessory_title,
+    V.HARDWARE: _hardware_title,
+    V.DIGITAL: _digital_title,
+    V.BUNDLE: _bundle_title,
+    V.MERCH: _merch_title,
+    V.PART: _part_title,
+}
+
+
 def _title_core(cat: Catalogue, it: Item, r: random.Random) -> tuple[str, str]:
     """(full title, short title) before mess."""
     p = V.PLATFORMS[it.platform]
-    plat = _alias(r, p)
-    color = V.COLORS[it.edition % len(V.COLORS)]
-    k = it.kind
-    if k == V.GAME:
-        base = game_base(cat, it)
-        ed = V.EDITIONS[it.edition] if it.edition > 0 else ""
-        if ed == "Standard Edition" and r.random() < 0.5:
-            ed = ""
-        form = r.random()
-        if form < 0.40:
-            full = f"{base} - {plat}" if not ed else f"{base}: {ed} - {plat}"
-        elif form < 0.60:
-            full = f"{base} ({ed}) - {plat}" if ed else f"{base} ({plat})"
-        elif form < 0.72:
-            full = f"{base} {plat}" + (f" {ed}" if ed else "")
-        elif form < 0.82:
-            full = f"{base} for {p.name}" + (f", {ed}" if ed else "")
-        elif form < 0.90:
-            full = f"{base} [{plat} {'Digital Code' if p.family in ('PC', 'Mac') else 'Physical Disc'}]"
-        else:
-            full = f"{plat} {base}" + (f" - {ed}" if ed else "")
-        return full, base
-    if k == V.ACCESSORY:
-        acc = V.ACCESSORIES[it.sub]
-        brand = _maker_name(cat, it)
-        spec = pick(r, acc.specs)
-        form = r.random()
-        if form < 0.35:
-            full = f"{brand} {acc.name} for {plat} - {color}"
-        elif form < 0.60:
-            alts = " ".join(a for a in r.sample(p.aliases, min(2, len(p.aliases))))
-            full = (
-                f"{acc.name} for {alts}, {brand} {spec.title()} {acc.short} with {pick(r, acc.specs).title()} ({color})"
-            )
-        elif form < 0.80:
-            full = f"{brand} {acc.name} Compatible with {p.name} – {spec.title()} – {color}"
-        else:
-            full = f"{acc.short} for {plat} by {brand}, {spec}, {color}"
-        return full, f"{brand} {acc.short}"
-    if k == V.HARDWARE:
-        variant = V.HARDWARE_VARIANTS[it.sub]
-        storage = V.HARDWARE_STORAGE[it.name_a % len(V.HARDWARE_STORAGE)]
-        bits = " ".join(x for x in (p.name, variant, storage, "Console") if x)
-        form = r.random()
-        if form < 0.5:
-            full = f"{bits} - {color}"
-        elif form < 0.75:
-            full = f"{bits} with {p.pad.title()} and HDMI Cable"
-        else:
-            full = f"{bits} ({color}) (Renewed)"
-        return full, f"{p.aliases[0]} Console"
-    if k == V.DIGITAL:
-        if it.related >= 0:
-            game = game_base(cat, item_at(cat, it.related))
-            form = V.DIGITAL_FORMS[it.sub]
-            if form == "Currency":
-                amount = pick(r, (500, 1000, 2800, 5000, 13500))
-                full = f"{game} - {amount:,} Coins - {plat} [Digital Code]"
-            else:
-                full = f"{game} - {form} - {plat} [Online Game Code]"
-            return full, f"{form} DLC"
-        form = V.DIGITAL_FORMS[it.sub]
-        if form == "Membership":
-            months = pick(r, (1, 3, 12))
-            full = f"{p.network} {months}-Month Membership [Digital Code]"
-        elif form == "Currency":
-            full = f"{p.network} {pick(r, (1000, 2100, 4500))} Points Card"
-        else:
-            full = f"${pick(r, (10, 20, 25, 50, 60, 100))} {p.network} Gift Card [Digital Code]"
-        return full, f"${pick(r, (10, 20, 25))} Gift Card"
-    if k == V.BUNDLE:
-        game = game_base(cat, item_at(cat, it.related)) if it.related >= 0 else "Holiday"
-        acc = V.ACCESSORIES[it.name_a % len(V.ACCESSORIES)]
-        if it.sub == 0:
-            full = f"{p.name} Console Bundle with {game} and {acc.name}"
-        elif it.sub == 1:
-            full = (
-                f"{p.name} {pick(r, ('Holiday', 'Starter', 'Mega', 'Value'))} Bundle: Console + 2 Controllers + {game}"
-            )
-        else:
-            full = f"{game} Trilogy Bundle - {plat}"
-        return full, f"{p.aliases[0]} Bundle"
-    if k == V.MERCH:
-        fr = cat.world.franchises[it.franchise] if it.franchise >= 0 else None
-        name = fr.name if fr else "Gamer"
-        hero = fr.hero if fr else "Hero"
-        form = V.MERCH_FORMS[it.sub]
-        if form == "Strategy Guide":
-            full = f"{name} Official Strategy Guide ({pick(r, ('Collector Edition Hardcover', 'Paperback'))})"
-        elif form == "Collectible Figure":
-            full = f"{name} {hero} Collectible Figure - 7 inch Action Figure"
-        elif form == "Poster":
-            full = f"{name} Poster - {fr.world if fr else 'World'} Map 24 x 36 inch"
-        elif form == "T-Shirt":
-            full = f"{name} Logo T-Shirt, {color}, {pick(r, ('Small', 'Medium', 'Large', 'X-Large'))}"
-        else:
-            full = f"{name} {form}"
-        return full, f"{name[:12]} {form.split()[-1]}"
-    if k == V.PART:
-        brand = _maker_name(cat, it)
-        form = V.PART_FORMS[it.sub]
-        pack = pick(r, ("", " (2 Pack)", " (4 Pack)", " (10 PCS)"))
-        full = f"{form} for {plat} {p.pad.title()}{pack} by {brand}"
-        return full, form
-    brand = _maker_name(cat, it)
-    form = V.OTHER_FORMS[it.sub]
-    full = (
-        f"{brand} {form} for Gamers, {pick(r, ('Ergonomic', 'RGB', 'Adjustable', 'Heavy Duty', 'Compact'))} "
-        f"Design - {color}"
-    )
-    return full, f"{brand} {form}"
+    plat = _alias(r, p)  # drawn for every kind, first
+    return TITLE_WRITERS.get(it.kind, _other_title)(cat, it, r, p, plat)
 
 
 def _mess_title(t: str, r: random.Random, store: str | None) -> str:
