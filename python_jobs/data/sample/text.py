@@ -536,111 +536,151 @@ def _specs(r: random.Random, acc: V.AccessoryType) -> tuple[str, str, str]:
     return s[0], s[1], s[2]
 
 
-def _paragraphs(cat: Catalogue, it: Item, r: random.Random, title: str) -> list[str]:
-    p = V.PLATFORMS[it.platform]
-    k = it.kind
+def _game_paragraphs(cat: Catalogue, it: Item, r: random.Random, p: V.Platform, title: str) -> list[str]:
     out: list[str] = []
-    if k == V.GAME:
-        g = V.GENRES[it.genre]
-        world, hero, villain, faction = _lore(cat, it)
-        base = game_base(cat, it)
-        sub = g.subgenres[it.subgenre % len(g.subgenres)]
-        publisher = _maker_name(cat, it)
-        kw = dict(
-            title=base,
-            hero=hero,
-            world=world,
-            villain=villain,
-            faction=faction,
-            sub=sub,
-            publisher=publisher,
-            name=cat.world.franchises[it.franchise].name if it.franchise >= 0 else base,
-        )
-        if it.franchise < 0:
-            intro = pick(r, SOLO_INTROS)
-        else:
-            intro = pick(r, GAME_INTROS if g.name in STORY_GENRES else SERIES_INTROS)
-        out.append(_fill(intro, **kw))
-        hooks = r.sample(g.hooks, min(len(g.hooks), int_between(r, 2, 4)))
-        out.append(
-            " ".join(
-                _fill(
-                    h,
-                    noun=pick(r, g.nouns),
-                    verb=pick(r, g.verbs).capitalize() if h.startswith("{verb}") else pick(r, g.verbs),
-                    world=world,
-                    hero=hero,
-                    sub=sub,
-                )
-                for h in hooks
-            )
-        )
-        if r.random() < 0.6:
-            out.append(pick(r, PLATFORM_LINES.get(p.family, PLATFORM_LINES["Universal"])))
-        if it.edition > 2:
-            out.append(pick(r, EDITION_LINES).format(edition=V.EDITIONS[it.edition]))
-        if r.random() < 0.35:
-            rating = pick(r, g.ratings)
-            desc = ", ".join(r.sample(V.ESRB_DESCRIPTORS, 2))
-            out.append(f"ESRB Rating: {rating} ({desc})")
-        if r.random() < 0.15:
-            out.append(f"© {it.year} {publisher}. All rights reserved.")
-    elif k == V.ACCESSORY:
-        acc = V.ACCESSORIES[it.sub]
-        s1, s2, s3 = _specs(r, acc)
-        brand = _maker_name(cat, it)
-        out.append(
-            pick(r, ACC_INTROS).format(
-                brand=brand,
-                name=acc.name.lower() if r.random() < 0.3 else acc.name,
-                platform=p.name,
-                benefit=pick(r, BENEFITS),
-            )
-        )
-        out.append(pick(r, ACC_LINES).format(s1=s1, s2=s2, s3=s3, S1=s1.capitalize()))
-        out.append(f"Compatible with {', '.join(p.aliases[:3])}.")
-        if r.random() < 0.5:
-            out.append(f"Package includes: 1 x {acc.name}, 1 x USB cable, 1 x user manual.")
-        if r.random() < 0.5:
-            out.append(pick(r, WARRANTY))
-    elif k == V.HARDWARE:
-        kw = dict(
-            platform=p.name,
-            variant=V.HARDWARE_VARIANTS[it.sub] or "standard",
-            pad=p.pad,
-            storage=V.HARDWARE_STORAGE[it.name_a % len(V.HARDWARE_STORAGE)] or "built-in",
-            color=V.COLORS[it.edition % len(V.COLORS)],
-        )
-        out.extend(line.format(**kw) for line in r.sample(HARDWARE_LINES, int_between(r, 2, 4)))
-    elif k == V.DIGITAL:
-        game = game_base(cat, item_at(cat, it.related)) if it.related >= 0 else "your games"
-        lines = DIGITAL_LINES[:3] if it.related >= 0 else DIGITAL_LINES[1::2]
-        out.extend(line.format(game=game, platform=p.name, network=p.network) for line in lines)
-    elif k == V.BUNDLE:
-        game = game_base(cat, item_at(cat, it.related)) if it.related >= 0 else "a bonus game"
-        acc = V.ACCESSORIES[it.name_a % len(V.ACCESSORIES)]
-        out.append(f"This bundle includes the {p.name} console, {game} ({p.aliases[0]}) full game and a {acc.name}.")
-        out.append(
-            pick(r, HARDWARE_LINES[:3]).format(platform=p.name, variant="bundle", pad=p.pad, storage="", color="")
-        )
-        out.append("Limited quantities available. Bundle contents may vary.")
-    elif k == V.MERCH:
-        fr = cat.world.franchises[it.franchise] if it.franchise >= 0 else None
-        kw = dict(
-            name=fr.name if fr else title,
-            world=fr.world if fr else "the world",
-            hero=fr.hero if fr else "the hero",
-            villain=fr.villain if fr else "the villain",
-        )
-        out.extend(line.format(**kw) for line in r.sample(MERCH_LINES, int_between(r, 2, 3)))
-    elif k == V.PART:
-        out.extend(line.format(platform=p.name, pad=p.pad) for line in r.sample(PART_LINES, int_between(r, 2, 4)))
+    g = V.GENRES[it.genre]
+    world, hero, villain, faction = _lore(cat, it)
+    base = game_base(cat, it)
+    sub = g.subgenres[it.subgenre % len(g.subgenres)]
+    publisher = _maker_name(cat, it)
+    kw = dict(
+        title=base,
+        hero=hero,
+        world=world,
+        villain=villain,
+        faction=faction,
+        sub=sub,
+        publisher=publisher,
+        name=cat.world.franchises[it.franchise].name if it.franchise >= 0 else base,
+    )
+    if it.franchise < 0:
+        intro = pick(r, SOLO_INTROS)
     else:
-        out.extend(
-            line.format(brand=_maker_name(cat, it), form=V.OTHER_FORMS[it.sub].lower())
-            for line in r.sample(OTHER_LINES, int_between(r, 2, 4))
+        intro = pick(r, GAME_INTROS if g.name in STORY_GENRES else SERIES_INTROS)
+    out.append(_fill(intro, **kw))
+    hooks = r.sample(g.hooks, min(len(g.hooks), int_between(r, 2, 4)))
+    out.append(
+        " ".join(
+            _fill(
+                h,
+                noun=pick(r, g.nouns),
+                verb=pick(r, g.verbs).capitalize() if h.startswith("{verb}") else pick(r, g.verbs),
+                world=world,
+                hero=hero,
+                sub=sub,
+            )
+            for h in hooks
         )
-    if r.random() < 0.35:  # descriptions often merge into one paragraph
+    )
+    if r.random() < 0.6:
+        out.append(pick(r, PLATFORM_LINES.get(p.family, PLATFORM_LINES["Universal"])))
+    if it.edition > 2:
+        out.append(pick(r, EDITION_LINES).format(edition=V.EDITIONS[it.edition]))
+    if r.random() < 0.35:
+        rating = pick(r, g.ratings)
+        desc = ", ".join(r.sample(V.ESRB_DESCRIPTORS, 2))
+        out.append(f"ESRB Rating: {rating} ({desc})")
+    if r.random() < 0.15:
+        out.append(f"© {it.year} {publisher}. All rights reserved.")
+    return out
+
+
+def _accessory_paragraphs(cat: Catalogue, it: Item, r: random.Random, p: V.Platform, title: str) -> list[str]:
+    out: list[str] = []
+    acc = V.ACCESSORIES[it.sub]
+    s1, s2, s3 = _specs(r, acc)
+    brand = _maker_name(cat, it)
+    out.append(
+        pick(r, ACC_INTROS).format(
+            brand=brand,
+            name=acc.name.lower() if r.random() < 0.3 else acc.name,
+            platform=p.name,
+            benefit=pick(r, BENEFITS),
+        )
+    )
+    out.append(pick(r, ACC_LINES).format(s1=s1, s2=s2, s3=s3, S1=s1.capitalize()))
+    out.append(f"Compatible with {', '.join(p.aliases[:3])}.")
+    if r.random() < 0.5:
+        out.append(f"Package includes: 1 x {acc.name}, 1 x USB cable, 1 x user manual.")
+    if r.random() < 0.5:
+        out.append(pick(r, WARRANTY))
+    return out
+
+
+def _hardware_paragraphs(cat: Catalogue, it: Item, r: random.Random, p: V.Platform, title: str) -> list[str]:
+    out: list[str] = []
+    kw = dict(
+        platform=p.name,
+        variant=V.HARDWARE_VARIANTS[it.sub] or "standard",
+        pad=p.pad,
+        storage=V.HARDWARE_STORAGE[it.name_a % len(V.HARDWARE_STORAGE)] or "built-in",
+        color=V.COLORS[it.edition % len(V.COLORS)],
+    )
+    out.extend(line.format(**kw) for line in r.sample(HARDWARE_LINES, int_between(r, 2, 4)))
+    return out
+
+
+def _digital_paragraphs(cat: Catalogue, it: Item, r: random.Random, p: V.Platform, title: str) -> list[str]:
+    out: list[str] = []
+    game = game_base(cat, item_at(cat, it.related)) if it.related >= 0 else "your games"
+    lines = DIGITAL_LINES[:3] if it.related >= 0 else DIGITAL_LINES[1::2]
+    out.extend(line.format(game=game, platform=p.name, network=p.network) for line in lines)
+    return out
+
+
+def _bundle_paragraphs(cat: Catalogue, it: Item, r: random.Random, p: V.Platform, title: str) -> list[str]:
+    out: list[str] = []
+    game = game_base(cat, item_at(cat, it.related)) if it.related >= 0 else "a bonus game"
+    acc = V.ACCESSORIES[it.name_a % len(V.ACCESSORIES)]
+    out.append(f"This bundle includes the {p.name} console, {game} ({p.aliases[0]}) full game and a {acc.name}.")
+    out.append(pick(r, HARDWARE_LINES[:3]).format(platform=p.name, variant="bundle", pad=p.pad, storage="", color=""))
+    out.append("Limited quantities available. Bundle contents may vary.")
+    return out
+
+
+def _merch_paragraphs(cat: Catalogue, it: Item, r: random.Random, p: V.Platform, title: str) -> list[str]:
+    out: list[str] = []
+    fr = cat.world.franchises[it.franchise] if it.franchise >= 0 else None
+    kw = dict(
+        name=fr.name if fr else title,
+        world=fr.world if fr else "the world",
+        hero=fr.hero if fr else "the hero",
+        villain=fr.villain if fr else "the villain",
+    )
+    out.extend(line.format(**kw) for line in r.sample(MERCH_LINES, int_between(r, 2, 3)))
+    return out
+
+
+def _part_paragraphs(cat: Catalogue, it: Item, r: random.Random, p: V.Platform, title: str) -> list[str]:
+    out: list[str] = []
+    out.extend(line.format(platform=p.name, pad=p.pad) for line in r.sample(PART_LINES, int_between(r, 2, 4)))
+    return out
+
+
+def _other_paragraphs(cat: Catalogue, it: Item, r: random.Random, p: V.Platform, title: str) -> list[str]:
+    out: list[str] = []
+    out.extend(
+        line.format(brand=_maker_name(cat, it), form=V.OTHER_FORMS[it.sub].lower())
+        for line in r.sample(OTHER_LINES, int_between(r, 2, 4))
+    )
+    return out
+
+
+PARAGRAPH_WRITERS = {
+    V.GAME: _game_paragraphs,
+    V.ACCESSORY: _accessory_paragraphs,
+    V.HARDWARE: _hardware_paragraphs,
+    V.DIGITAL: _digital_paragraphs,
+    V.BUNDLE: _bundle_paragraphs,
+    V.MERCH: _merch_paragraphs,
+    V.PART: _part_paragraphs,
+}
+
+
+def _paragraphs(cat: Catalogue, it: Item, r: random.Random, title: str) -> list[str]:
+    """The description's paragraphs before mess: the kind's own sentences, sometimes merged into one."""
+    out = PARAGRAPH_WRITERS.get(it.kind, _other_paragraphs)(cat, it, r, V.PLATFORMS[it.platform], title)
+    if chance(r, 0.35):  # descriptions often merge into one paragraph
         out = [" ".join(out)]
     return out
 
@@ -790,6 +830,131 @@ def _date(r: random.Random, year: int) -> str:
     return f"{MONTHS[index_below(r, 12)]} {int_between(r, 1, 28)}, {year}"
 
 
+def _game_details(cat: Catalogue, it: Item, r: random.Random, p: V.Platform, weight: str, dims: str) -> dict[str, Any]:
+    d: dict[str, Any] = {}
+    g = V.GENRES[it.genre]
+    d["Release date"] = _date(r, it.year)
+    d[pick(r, ("ESRB Pegi Rating", "Rated", "ESRB Rating"))] = pick(r, g.ratings)
+    if r.random() < 0.6:
+        d["Product Dimensions"] = f"{dims}; {weight}"
+    if r.random() < 0.4:
+        d["Type of item"] = "Video Game"
+    if r.random() < 0.5:
+        d["Language"] = pick(r, V.LANGUAGES)
+    if r.random() < 0.5:
+        d["Item model number"] = f"{p.key}-{int_between(r, 10000, 99999)}"
+    if r.random() < 0.3:
+        d["Media"] = pick(r, ("Video Game", "DVD-ROM", "Cartridge", "Online Game Code"))
+    if r.random() < 0.3:
+        d["Genre"] = g.name
+    if r.random() < 0.2:
+        d["Number of Players"] = pick(r, (1, 2, 4, 8))
+    if r.random() < 0.15:
+        d["Edition"] = V.EDITIONS[max(it.edition, 0)]
+    d["Manufacturer"] = _maker_name(cat, it)
+    return d
+
+
+def _gear_details(cat: Catalogue, it: Item, r: random.Random, p: V.Platform, weight: str, dims: str) -> dict[str, Any]:
+    d: dict[str, Any] = {}
+    k = it.kind
+    d["Brand"] = _maker_name(cat, it)
+    d["Color"] = V.COLORS[it.edition % len(V.COLORS)]
+    if k == V.ACCESSORY:
+        acc = V.ACCESSORIES[it.sub]
+        if acc.connectivity:
+            d["Connectivity Technology"] = acc.connectivity
+        d["Compatible Devices"] = ", ".join(p.aliases[:3])
+        if r.random() < 0.5:
+            d["Hardware Platform"] = p.name
+        if r.random() < 0.3:
+            d["Controller Type"] = pick(r, ("Gamepad", "Steering Wheel", "Joystick", "Motion Controller"))
+        if r.random() < 0.3:
+            d["Batteries"] = "1 Lithium Ion batteries required. (included)"
+    if r.random() < 0.5:
+        d["Material"] = pick(r, ("Plastic", "ABS", "Silicone", "Metal", "Faux Leather", "Nylon"))
+    d["Item Weight"] = weight
+    if r.random() < 0.5:
+        d["Product Dimensions"] = dims
+    if r.random() < 0.4:
+        d["Number of Items"] = pick(r, (1, 1, 1, 2, 4, 10))
+    if k == V.OTHER and r.random() < 0.5:
+        d["Maximum Weight Recommendation"] = f"{pick(r, (250, 300, 350))} Pounds"
+    if r.random() < 0.3:
+        d["Item model number"] = f"{d['Brand'][:3].upper()}-{int_between(r, 100, 9999)}"
+    d["Manufacturer"] = d["Brand"] if r.random() < 0.7 else f"{d['Brand']} Technology Co., Ltd"
+    return d
+
+
+def _hardware_details(
+    cat: Catalogue, it: Item, r: random.Random, p: V.Platform, weight: str, dims: str
+) -> dict[str, Any]:
+    d: dict[str, Any] = {}
+    d["Brand"] = p.maker
+    d["Model Name"] = f"{p.name} {V.HARDWARE_VARIANTS[it.sub]}".strip()
+    storage = V.HARDWARE_STORAGE[it.name_a % len(V.HARDWARE_STORAGE)]
+    if storage:
+        d["Hard Drive"] = storage
+    d["Color"] = V.COLORS[it.edition % len(V.COLORS)]
+    d["Connectivity Technology"] = "HDMI, Wi-Fi, Bluetooth" if not p.legacy else "AV"
+    d["Release date"] = _date(r, it.year)
+    d["Item Weight"] = f"{round(float_between(r, 0.7, 10.0), 2)} pounds"
+    if r.random() < 0.5:
+        d["Included Components"] = f"Console, {p.pad}, HDMI cable, power cord"
+    return d
+
+
+def _digital_details(
+    cat: Catalogue, it: Item, r: random.Random, p: V.Platform, weight: str, dims: str
+) -> dict[str, Any]:
+    d: dict[str, Any] = {}
+    d["Release date"] = _date(r, it.year)
+    d["Platform"] = p.name
+    d["Media"] = "Online Game Code"
+    if it.related < 0 and r.random() < 0.6:
+        d["Card Value"] = pick(r, (10, 20, 25, 50, 100))
+    d["Delivery"] = "Email"
+    d["Manufacturer"] = _maker_name(cat, it)
+    return d
+
+
+def _bundle_details(
+    cat: Catalogue, it: Item, r: random.Random, p: V.Platform, weight: str, dims: str
+) -> dict[str, Any]:
+    d: dict[str, Any] = {}
+    d["Brand"] = p.maker
+    d["Platform"] = p.name
+    d["Included Components"] = "Console, controller, game"
+    d["Release date"] = _date(r, it.year)
+    return d
+
+
+def _merch_details(cat: Catalogue, it: Item, r: random.Random, p: V.Platform, weight: str, dims: str) -> dict[str, Any]:
+    d: dict[str, Any] = {}
+    d["Manufacturer"] = _maker_name(cat, it)
+    d["Item Weight"] = weight
+    form = V.MERCH_FORMS[it.sub]
+    if form in ("Strategy Guide", "Art Book"):
+        d["Pages"] = int_between(r, 96, 480)
+        d["Publisher"] = _maker_name(cat, it)
+    if form in ("Collectible Figure", "Plush"):
+        d["Mfg Recommended age"] = f"{pick(r, (3, 8, 13, 15))} years and up"
+    if form == "T-Shirt":
+        d["Size"] = pick(r, ("Small", "Medium", "Large", "X-Large"))
+    return d
+
+
+DETAIL_WRITERS = {
+    V.GAME: _game_details,
+    V.ACCESSORY: _gear_details,
+    V.PART: _gear_details,
+    V.OTHER: _gear_details,
+    V.HARDWARE: _hardware_details,
+    V.DIGITAL: _digital_details,
+    V.BUNDLE: _bundle_details,
+}
+
+
 def make_details(
     cat: Catalogue, it: Item, r: random.Random, rating_number: int | None, average: float | None
 ) -> dict[str, Any]:
@@ -797,93 +962,11 @@ def make_details(
         return {}
     p = V.PLATFORMS[it.platform]
     k = it.kind
-    d: dict[str, Any] = {}
+    # drawn for every kind, before the kind's own fields
     weight = f"{round(float_between(r, 1.5, 40.0), 1)} {pick(r, ('ounces', 'Ounces', 'pounds'))}"
     length, height, width = (round(float_between(r, lo, hi), 1) for lo, hi in ((2, 20), (0.5, 10), (2, 15)))
     dims = f"{length} x {height} x {width} inches"
-    if k == V.GAME:
-        g = V.GENRES[it.genre]
-        d["Release date"] = _date(r, it.year)
-        d[pick(r, ("ESRB Pegi Rating", "Rated", "ESRB Rating"))] = pick(r, g.ratings)
-        if r.random() < 0.6:
-            d["Product Dimensions"] = f"{dims}; {weight}"
-        if r.random() < 0.4:
-            d["Type of item"] = "Video Game"
-        if r.random() < 0.5:
-            d["Language"] = pick(r, V.LANGUAGES)
-        if r.random() < 0.5:
-            d["Item model number"] = f"{p.key}-{int_between(r, 10000, 99999)}"
-        if r.random() < 0.3:
-            d["Media"] = pick(r, ("Video Game", "DVD-ROM", "Cartridge", "Online Game Code"))
-        if r.random() < 0.3:
-            d["Genre"] = g.name
-        if r.random() < 0.2:
-            d["Number of Players"] = pick(r, (1, 2, 4, 8))
-        if r.random() < 0.15:
-            d["Edition"] = V.EDITIONS[max(it.edition, 0)]
-        d["Manufacturer"] = _maker_name(cat, it)
-    elif k in (V.ACCESSORY, V.PART, V.OTHER):
-        d["Brand"] = _maker_name(cat, it)
-        d["Color"] = V.COLORS[it.edition % len(V.COLORS)]
-        if k == V.ACCESSORY:
-            acc = V.ACCESSORIES[it.sub]
-            if acc.connectivity:
-                d["Connectivity Technology"] = acc.connectivity
-            d["Compatible Devices"] = ", ".join(p.aliases[:3])
-            if r.random() < 0.5:
-                d["Hardware Platform"] = p.name
-            if r.random() < 0.3:
-                d["Controller Type"] = pick(r, ("Gamepad", "Steering Wheel", "Joystick", "Motion Controller"))
-            if r.random() < 0.3:
-                d["Batteries"] = "1 Lithium Ion batteries required. (included)"
-        if r.random() < 0.5:
-            d["Material"] = pick(r, ("Plastic", "ABS", "Silicone", "Metal", "Faux Leather", "Nylon"))
-        d["Item Weight"] = weight
-        if r.random() < 0.5:
-            d["Product Dimensions"] = dims
-        if r.random() < 0.4:
-            d["Number of Items"] = pick(r, (1, 1, 1, 2, 4, 10))
-        if k == V.OTHER and r.random() < 0.5:
-            d["Maximum Weight Recommendation"] = f"{pick(r, (250, 300, 350))} Pounds"
-        if r.random() < 0.3:
-            d["Item model number"] = f"{d['Brand'][:3].upper()}-{int_between(r, 100, 9999)}"
-        d["Manufacturer"] = d["Brand"] if r.random() < 0.7 else f"{d['Brand']} Technology Co., Ltd"
-    elif k == V.HARDWARE:
-        d["Brand"] = p.maker
-        d["Model Name"] = f"{p.name} {V.HARDWARE_VARIANTS[it.sub]}".strip()
-        storage = V.HARDWARE_STORAGE[it.name_a % len(V.HARDWARE_STORAGE)]
-        if storage:
-            d["Hard Drive"] = storage
-        d["Color"] = V.COLORS[it.edition % len(V.COLORS)]
-        d["Connectivity Technology"] = "HDMI, Wi-Fi, Bluetooth" if not p.legacy else "AV"
-        d["Release date"] = _date(r, it.year)
-        d["Item Weight"] = f"{round(float_between(r, 0.7, 10.0), 2)} pounds"
-        if r.random() < 0.5:
-            d["Included Components"] = f"Console, {p.pad}, HDMI cable, power cord"
-    elif k == V.DIGITAL:
-        d["Release date"] = _date(r, it.year)
-        d["Platform"] = p.name
-        d["Media"] = "Online Game Code"
-        if it.related < 0 and r.random() < 0.6:
-            d["Card Value"] = pick(r, (10, 20, 25, 50, 100))
-        d["Delivery"] = "Email"
-        d["Manufacturer"] = _maker_name(cat, it)
-    elif k == V.BUNDLE:
-        d["Brand"] = p.maker
-        d["Platform"] = p.name
-        d["Included Components"] = "Console, controller, game"
-        d["Release date"] = _date(r, it.year)
-    else:  # merchandise
-        d["Manufacturer"] = _maker_name(cat, it)
-        d["Item Weight"] = weight
-        form = V.MERCH_FORMS[it.sub]
-        if form in ("Strategy Guide", "Art Book"):
-            d["Pages"] = int_between(r, 96, 480)
-            d["Publisher"] = _maker_name(cat, it)
-        if form in ("Collectible Figure", "Plush"):
-            d["Mfg Recommended age"] = f"{pick(r, (3, 8, 13, 15))} years and up"
-        if form == "T-Shirt":
-            d["Size"] = pick(r, ("Small", "Medium", "Large", "X-Large"))
+    d = DETAIL_WRITERS.get(k, _merch_details)(cat, it, r, p, weight, dims)  # merchandise: the default
     if r.random() < 0.6:
         d["Date First Available"] = _date(r, it.year)
     if r.random() < 0.5:
