@@ -352,26 +352,62 @@ def _title_core(cat: Catalogue, it: Item, r: random.Random) -> tuple[str, str]:
     return TITLE_WRITERS.get(it.kind, _other_title)(cat, it, r, p, plat)
 
 
+CONDITIONS = ("(Renewed)", "(Import)", "(Physical Disc)", "(Sealed)", "(USA Version)")
+MORE_CONDITIONS = ("(Region Free)", "(Case Only)", "(2019)", "(Complete)")
+TITLE_PUNCTUATION = ("!!", "!!!", "??", "!?", "!!!!")
+
+
+def _abbreviate(t: str, r: random.Random, store: str | None) -> str:
+    return t.replace(" with ", " w/ ").replace("Edition", "Ed.").replace("Standard", "Std.")
+
+
+def _add_condition(t: str, r: random.Random, store: str | None) -> str:
+    t += " " + pick(r, CONDITIONS)
+    return t + " " + pick(r, MORE_CONDITIONS) if chance(r, 0.5) else t
+
+
+def _add_promo(t: str, r: random.Random, store: str | None) -> str:
+    promo = pick(r, V.PROMO_WORDS)
+    return f"{promo} {t}" if chance(r, 0.5) else f"{t} - {promo}"
+
+
+def _add_symbols(t: str, r: random.Random, store: str | None) -> str:
+    return pick(r, (f"{t}™", f"{t} ®", f"★ {t} ★", f"{t} ♥", f"© {t}"))
+
+
+def _add_seller(t: str, r: random.Random, store: str | None) -> str:
+    return t + " - Sold by " + (pick(r, V.SELLERS) if store is None or chance(r, 0.5) else store)
+
+
+def _add_punctuation(t: str, r: random.Random, store: str | None) -> str:
+    return t + pick(r, TITLE_PUNCTUATION)
+
+
+def _escape_html(t: str, r: random.Random, store: str | None) -> str:
+    return t.replace(" & ", " &amp; ").replace("'", "&#39;").replace(" and ", " &amp; ")
+
+
+def _shout(t: str, r: random.Random, store: str | None) -> str:
+    return t.upper()
+
+
+# The mess laid on a title: (rate, what it does), each drawn in this order, independently of the others.
+TITLE_MESS = (
+    (0.10, _abbreviate),
+    (0.08, _add_condition),
+    (0.06, _add_promo),
+    (0.05, _add_symbols),
+    (0.04, _add_seller),
+    (0.03, _add_punctuation),
+    (0.02, _escape_html),
+    (0.04, _shout),
+)
+
+
 def _mess_title(t: str, r: random.Random, store: str | None) -> str:
-    if r.random() < 0.10:
-        t = t.replace(" with ", " w/ ").replace("Edition", "Ed.").replace("Standard", "Std.")
-    if r.random() < 0.08:
-        t += " " + pick(r, ("(Renewed)", "(Import)", "(Physical Disc)", "(Sealed)", "(USA Version)"))
-        if r.random() < 0.5:
-            t += " " + pick(r, ("(Region Free)", "(Case Only)", "(2019)", "(Complete)"))
-    if r.random() < 0.06:
-        promo = pick(r, V.PROMO_WORDS)
-        t = f"{promo} {t}" if r.random() < 0.5 else f"{t} - {promo}"
-    if r.random() < 0.05:
-        t = pick(r, (f"{t}™", f"{t} ®", f"★ {t} ★", f"{t} ♥", f"© {t}"))
-    if r.random() < 0.04:
-        t += " - Sold by " + (pick(r, V.SELLERS) if store is None or r.random() < 0.5 else store)
-    if r.random() < 0.03:
-        t += pick(r, ("!!", "!!!", "??", "!?", "!!!!"))
-    if r.random() < 0.02:
-        t = t.replace(" & ", " &amp; ").replace("'", "&#39;").replace(" and ", " &amp; ")
-    if r.random() < 0.04:
-        t = t.upper()
+    for rate, mess in TITLE_MESS:
+        if chance(r, rate):
+            t = mess(t, r, store)
     return t
 
 
