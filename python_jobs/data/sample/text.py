@@ -764,6 +764,55 @@ def _long(paragraphs: list[str], r: random.Random, title: str) -> list[str]:
     return out
 
 
+DECORATIONS = (
+    "★★★★★ Rated 5 stars by gamers! ★★★★★",
+    "♥ Perfect gift for gamers ♥",
+    "{platform}™ compatible ✔",
+    "☆ NEW ARRIVAL ☆",
+)
+
+
+def _as_html(d: list[str], r: random.Random, p: V.Platform) -> list[str]:
+    return _html(d, r)
+
+
+def _with_entities(d: list[str], r: random.Random, p: V.Platform) -> list[str]:
+    return [_entities(x, r) for x in d]
+
+
+def _add_decoration(d: list[str], r: random.Random, p: V.Platform) -> list[str]:
+    return [pick(r, DECORATIONS).format(platform=p.name), *d]
+
+
+def _add_order_now(d: list[str], r: random.Random, p: V.Platform) -> list[str]:
+    return [*d, " ".join(r.sample(V.PROMO_WORDS, 3)) + " - ORDER NOW!!"]
+
+
+def _duplicate_line(d: list[str], r: random.Random, p: V.Platform) -> list[str]:
+    """A line repeated right after itself or at the end."""
+    if not d:
+        return d
+    j = index_below(r, len(d))
+    d = list(d)
+    d.insert(j + 1 if chance(r, 0.5) else len(d), d[j])
+    return d
+
+
+def _break_spacing(d: list[str], r: random.Random, p: V.Platform) -> list[str]:
+    return [x.replace(". ", ".  ", 1) + (" \n" if chance(r, 0.5) else "\t") for x in d]
+
+
+# The mess laid on a description: (rate, what it does), each drawn in this order, independently of the others.
+DESCRIPTION_MESS = (
+    (0.12, _as_html),
+    (0.08, _with_entities),
+    (0.04, _add_decoration),
+    (0.04, _add_order_now),
+    (0.05, _duplicate_line),
+    (0.10, _break_spacing),
+)
+
+
 def make_description(cat: Catalogue, it: Item, r: random.Random, title: str) -> tuple[list[str], bool]:
     """(description list, is_long)."""
     p = V.PLATFORMS[it.platform]
@@ -776,30 +825,9 @@ def make_description(cat: Catalogue, it: Item, r: random.Random, title: str) -> 
         return [line[:MIN_DESCRIPTION]], False
     d = _paragraphs(cat, it, r, title)
     is_long = False
-    if r.random() < 0.12:
-        d = _html(d, r)
-    if r.random() < 0.08:
-        d = [_entities(x, r) for x in d]
-    if r.random() < 0.04:
-        d.insert(
-            0,
-            pick(
-                r,
-                (
-                    "★★★★★ Rated 5 stars by gamers! ★★★★★",
-                    "♥ Perfect gift for gamers ♥",
-                    f"{p.name}™ compatible ✔",
-                    "☆ NEW ARRIVAL ☆",
-                ),
-            ),
-        )
-    if r.random() < 0.04:
-        d.append(" ".join(r.sample(V.PROMO_WORDS, 3)) + " - ORDER NOW!!")
-    if r.random() < 0.05 and d:
-        j = index_below(r, len(d))
-        d.insert(j + 1 if r.random() < 0.5 else len(d), d[j])  # duplicated line
-    if r.random() < 0.10:
-        d = [x.replace(". ", ".  ", 1) + (" \n" if r.random() < 0.5 else "\t") for x in d]
+    for rate, mess in DESCRIPTION_MESS:
+        if chance(r, rate):
+            d = mess(d, r, p)
     if it.fail_mode == 0 and r.random() < 0.012:
         d = _long(d, r, title)
         is_long = True
