@@ -171,7 +171,7 @@ def _lore(cat: Catalogue, it: Item) -> tuple[str, str, str, str]:
 
 
 def _alias(r: random.Random, p: V.Platform) -> str:
-    return p.name if r.random() < 0.55 else pick(r, p.aliases)
+    return p.name if chance(r, 0.55) else pick(r, p.aliases)
 
 
 def _maker_name(cat: Catalogue, it: Item) -> str:
@@ -414,8 +414,8 @@ def _mess_title(t: str, r: random.Random, store: str | None) -> str:
 def make_title(cat: Catalogue, it: Item, r: random.Random, store: str | None) -> str:
     full, short = _title_core(cat, it, r)
     if it.fail_mode == 3:
-        t = _fit_short(short if r.random() < 0.8 else full)
-        return t.upper() if r.random() < 0.05 else t
+        t = _fit_short(short if chance(r, 0.8) else full)
+        return t.upper() if chance(r, 0.05) else t
     t = _mess_title(full, r, store)
     p = V.PLATFORMS[it.platform]
     while len(t) <= MIN_TITLE:  # a listing that must pass keeps a long enough title
@@ -608,15 +608,15 @@ def _game_paragraphs(cat: Catalogue, it: Item, r: random.Random, p: V.Platform, 
             for h in hooks
         )
     )
-    if r.random() < 0.6:
+    if chance(r, 0.6):
         out.append(pick(r, PLATFORM_LINES.get(p.family, PLATFORM_LINES["Universal"])))
     if it.edition > 2:
         out.append(pick(r, EDITION_LINES).format(edition=V.EDITIONS[it.edition]))
-    if r.random() < 0.35:
+    if chance(r, 0.35):
         rating = pick(r, g.ratings)
         desc = ", ".join(r.sample(V.ESRB_DESCRIPTORS, 2))
         out.append(f"ESRB Rating: {rating} ({desc})")
-    if r.random() < 0.15:
+    if chance(r, 0.15):
         out.append(f"© {it.year} {publisher}. All rights reserved.")
     return out
 
@@ -629,16 +629,16 @@ def _accessory_paragraphs(cat: Catalogue, it: Item, r: random.Random, p: V.Platf
     out.append(
         pick(r, ACC_INTROS).format(
             brand=brand,
-            name=acc.name.lower() if r.random() < 0.3 else acc.name,
+            name=acc.name.lower() if chance(r, 0.3) else acc.name,
             platform=p.name,
             benefit=pick(r, BENEFITS),
         )
     )
     out.append(pick(r, ACC_LINES).format(s1=s1, s2=s2, s3=s3, S1=s1.capitalize()))
     out.append(f"Compatible with {', '.join(p.aliases[:3])}.")
-    if r.random() < 0.5:
+    if chance(r, 0.5):
         out.append(f"Package includes: 1 x {acc.name}, 1 x USB cable, 1 x user manual.")
-    if r.random() < 0.5:
+    if chance(r, 0.5):
         out.append(pick(r, WARRANTY))
     return out
 
@@ -723,9 +723,9 @@ def _paragraphs(cat: Catalogue, it: Item, r: random.Random, title: str) -> list[
 
 def _entities(s: str, r: random.Random) -> str:
     s = s.replace(" and ", " &amp; ", 1 + index_below(r, 3)).replace("'", "&#39;")
-    if r.random() < 0.5:
+    if chance(r, 0.5):
         s = s.replace(". ", ".&nbsp; ", 2)
-    if r.random() < 0.3:
+    if chance(r, 0.3):
         s = s.replace('"', "&quot;") + " &quot;Best in class&quot;"
     return s
 
@@ -751,7 +751,7 @@ def _truncate(s: str, r: random.Random) -> str:
 
 def _long(paragraphs: list[str], r: random.Random, title: str) -> list[str]:
     """Over 5,000 characters: legal text, requirements and repeated copy, as in the real tail."""
-    target = int_between(r, 5_200, 12_000) if r.random() < 0.85 else int_between(r, 12_000, 60_000)
+    target = int_between(r, 5_200, 12_000) if chance(r, 0.85) else int_between(r, 12_000, 60_000)
     out = list(paragraphs)
     blocks = (LEGAL, REQUIREMENTS, " ".join(paragraphs), f"About {title}: " + " ".join(paragraphs))
     size = sum(len(x) + 1 for x in out)
@@ -820,7 +820,7 @@ def make_description(cat: Catalogue, it: Item, r: random.Random, title: str) -> 
         return [], False
     if it.fail_mode == 2:
         line = pick(r, SHORT_DESCRIPTIONS).format(platform=p.name, base=title[:60])
-        if r.random() < 0.3:
+        if chance(r, 0.3):
             line = line.upper()
         return [line[:MIN_DESCRIPTION]], False
     d = _paragraphs(cat, it, r, title)
@@ -828,13 +828,13 @@ def make_description(cat: Catalogue, it: Item, r: random.Random, title: str) -> 
     for rate, mess in DESCRIPTION_MESS:
         if chance(r, rate):
             d = mess(d, r, p)
-    if it.fail_mode == 0 and r.random() < 0.012:
+    if it.fail_mode == 0 and chance(r, 0.012):
         d = _long(d, r, title)
         is_long = True
     # a listing that must pass keeps a long enough description; the rest may end cut off
     while len(" ".join(d)) <= MIN_DESCRIPTION:
         d.append(f"{title} for {p.name}. " + pick(r, WARRANTY))
-    if r.random() < 0.05:
+    if chance(r, 0.05):
         last = _truncate(d[-1], r)
         if len(" ".join(d[:-1] + [last])) > MIN_DESCRIPTION:
             d[-1] = last
@@ -845,7 +845,7 @@ def make_features(cat: Catalogue, it: Item, r: random.Random) -> list[str]:
     p = V.PLATFORMS[it.platform]
     k = it.kind
     if k == V.ACCESSORY:
-        if r.random() < 0.15:
+        if chance(r, 0.15):
             return []
         acc = V.ACCESSORIES[it.sub]
         specs = r.sample(acc.specs, min(len(acc.specs), int_between(r, 3, 5)))
@@ -854,10 +854,10 @@ def make_features(cat: Catalogue, it: Item, r: random.Random) -> list[str]:
         for s in specs:
             sentence = f"{s.capitalize()} for {pick(r, BENEFITS)}."
             out.append(f"【{s.upper()}】 {sentence}" if style == 0 else (f"✔ {sentence}" if style == 1 else sentence))
-        out.append(f"Compatible with {p.name}" + (f" and {p.aliases[-1]}" if r.random() < 0.5 else ""))
+        out.append(f"Compatible with {p.name}" + (f" and {p.aliases[-1]}" if chance(r, 0.5) else ""))
         return out
     if k == V.GAME:
-        if r.random() < 0.40:
+        if chance(r, 0.40):
             return []
         g = V.GENRES[it.genre]
         world, hero, _v, _f = _lore(cat, it)
@@ -866,10 +866,10 @@ def make_features(cat: Catalogue, it: Item, r: random.Random) -> list[str]:
             h.format(noun=pick(r, g.nouns), verb=pick(r, g.verbs).capitalize(), world=world, hero=hero, sub=sub)
             for h in r.sample(g.hooks, min(len(g.hooks), int_between(r, 2, 4)))
         ]
-        if r.random() < 0.5:
+        if chance(r, 0.5):
             out.append(pick(r, PLATFORM_LINES.get(p.family, PLATFORM_LINES["Universal"])))
         return out
-    if r.random() < 0.5:
+    if chance(r, 0.5):
         return []
     if k == V.HARDWARE:
         return [
@@ -899,21 +899,21 @@ def _game_details(cat: Catalogue, it: Item, r: random.Random, p: V.Platform, wei
     g = V.GENRES[it.genre]
     d["Release date"] = _date(r, it.year)
     d[pick(r, ("ESRB Pegi Rating", "Rated", "ESRB Rating"))] = pick(r, g.ratings)
-    if r.random() < 0.6:
+    if chance(r, 0.6):
         d["Product Dimensions"] = f"{dims}; {weight}"
-    if r.random() < 0.4:
+    if chance(r, 0.4):
         d["Type of item"] = "Video Game"
-    if r.random() < 0.5:
+    if chance(r, 0.5):
         d["Language"] = pick(r, V.LANGUAGES)
-    if r.random() < 0.5:
+    if chance(r, 0.5):
         d["Item model number"] = f"{p.key}-{int_between(r, 10000, 99999)}"
-    if r.random() < 0.3:
+    if chance(r, 0.3):
         d["Media"] = pick(r, ("Video Game", "DVD-ROM", "Cartridge", "Online Game Code"))
-    if r.random() < 0.3:
+    if chance(r, 0.3):
         d["Genre"] = g.name
-    if r.random() < 0.2:
+    if chance(r, 0.2):
         d["Number of Players"] = pick(r, (1, 2, 4, 8))
-    if r.random() < 0.15:
+    if chance(r, 0.15):
         d["Edition"] = V.EDITIONS[max(it.edition, 0)]
     d["Manufacturer"] = _maker_name(cat, it)
     return d
@@ -929,24 +929,24 @@ def _gear_details(cat: Catalogue, it: Item, r: random.Random, p: V.Platform, wei
         if acc.connectivity:
             d["Connectivity Technology"] = acc.connectivity
         d["Compatible Devices"] = ", ".join(p.aliases[:3])
-        if r.random() < 0.5:
+        if chance(r, 0.5):
             d["Hardware Platform"] = p.name
-        if r.random() < 0.3:
+        if chance(r, 0.3):
             d["Controller Type"] = pick(r, ("Gamepad", "Steering Wheel", "Joystick", "Motion Controller"))
-        if r.random() < 0.3:
+        if chance(r, 0.3):
             d["Batteries"] = "1 Lithium Ion batteries required. (included)"
-    if r.random() < 0.5:
+    if chance(r, 0.5):
         d["Material"] = pick(r, ("Plastic", "ABS", "Silicone", "Metal", "Faux Leather", "Nylon"))
     d["Item Weight"] = weight
-    if r.random() < 0.5:
+    if chance(r, 0.5):
         d["Product Dimensions"] = dims
-    if r.random() < 0.4:
+    if chance(r, 0.4):
         d["Number of Items"] = pick(r, (1, 1, 1, 2, 4, 10))
-    if k == V.OTHER and r.random() < 0.5:
+    if k == V.OTHER and chance(r, 0.5):
         d["Maximum Weight Recommendation"] = f"{pick(r, (250, 300, 350))} Pounds"
-    if r.random() < 0.3:
+    if chance(r, 0.3):
         d["Item model number"] = f"{d['Brand'][:3].upper()}-{int_between(r, 100, 9999)}"
-    d["Manufacturer"] = d["Brand"] if r.random() < 0.7 else f"{d['Brand']} Technology Co., Ltd"
+    d["Manufacturer"] = d["Brand"] if chance(r, 0.7) else f"{d['Brand']} Technology Co., Ltd"
     return d
 
 
@@ -963,7 +963,7 @@ def _hardware_details(
     d["Connectivity Technology"] = "HDMI, Wi-Fi, Bluetooth" if not p.legacy else "AV"
     d["Release date"] = _date(r, it.year)
     d["Item Weight"] = f"{round(float_between(r, 0.7, 10.0), 2)} pounds"
-    if r.random() < 0.5:
+    if chance(r, 0.5):
         d["Included Components"] = f"Console, {p.pad}, HDMI cable, power cord"
     return d
 
@@ -975,7 +975,7 @@ def _digital_details(
     d["Release date"] = _date(r, it.year)
     d["Platform"] = p.name
     d["Media"] = "Online Game Code"
-    if it.related < 0 and r.random() < 0.6:
+    if it.related < 0 and chance(r, 0.6):
         d["Card Value"] = pick(r, (10, 20, 25, 50, 100))
     d["Delivery"] = "Email"
     d["Manufacturer"] = _maker_name(cat, it)
@@ -1022,7 +1022,7 @@ DETAIL_WRITERS = {
 def make_details(
     cat: Catalogue, it: Item, r: random.Random, rating_number: int | None, average: float | None
 ) -> dict[str, Any]:
-    if r.random() < 0.05:
+    if chance(r, 0.05):
         return {}
     p = V.PLATFORMS[it.platform]
     k = it.kind
@@ -1031,26 +1031,26 @@ def make_details(
     length, height, width = (round(float_between(r, lo, hi), 1) for lo, hi in ((2, 20), (0.5, 10), (2, 15)))
     dims = f"{length} x {height} x {width} inches"
     d = DETAIL_WRITERS.get(k, _merch_details)(cat, it, r, p, weight, dims)  # merchandise: the default
-    if r.random() < 0.6:
+    if chance(r, 0.6):
         d["Date First Available"] = _date(r, it.year)
-    if r.random() < 0.5:
-        d["Is Discontinued By Manufacturer"] = "No" if r.random() < 0.85 else "Yes"
-    if rating_number and r.random() < 0.75:
+    if chance(r, 0.5):
+        d["Is Discontinued By Manufacturer"] = "No" if chance(r, 0.85) else "Yes"
+    if rating_number and chance(r, 0.75):
         rank = max(1, int(2_000_000 / (1 + rating_number) ** 0.7 * float_between(r, 0.5, 1.5)))
         bsr: dict[str, int] = {"Video Games": rank}
-        if r.random() < 0.8:
+        if chance(r, 0.8):
             leaf = {V.GAME: "Games", V.ACCESSORY: "Accessories", V.HARDWARE: "Consoles"}.get(k, "Accessories")
             bsr[f"{p.name} {leaf}"] = max(1, rank // int_between(r, 5, 60))
         d["Best Sellers Rank"] = bsr
-    if average is not None and r.random() < 0.2:
+    if average is not None and chance(r, 0.2):
         d["Customer Reviews"] = {"ratings_count": rating_number, "stars": average}
-    if r.random() < 0.005:
+    if chance(r, 0.005):
         d["Style"] = ["Standard", "Deluxe"] if k == V.GAME else ["Black", "White"]
     return d
 
 
 def make_categories(it: Item, r: random.Random) -> list[str]:
-    if r.random() < 0.12:
+    if chance(r, 0.12):
         return []
     p = V.PLATFORMS[it.platform]
     k = it.kind
@@ -1071,7 +1071,7 @@ def make_categories(it: Item, r: random.Random) -> list[str]:
     if k == V.BUNDLE:
         return head + ["Consoles", "Bundles"]
     if k == V.MERCH:
-        return ["Video Games", "Video Game Merchandise"] if r.random() < 0.6 else ["Toys & Games", "Collectibles"]
+        return ["Video Games", "Video Game Merchandise"] if chance(r, 0.6) else ["Toys & Games", "Collectibles"]
     if k == V.PART:
         return head + ["Accessories", "Replacement Parts"]
     return [
@@ -1135,7 +1135,7 @@ def make_price(it: Item, r: random.Random) -> float | str | None:
 
 
 def make_images(r: random.Random) -> list[dict[str, Any]]:
-    n = 0 if r.random() < 0.08 else min(1 + int(r.expovariate(0.6)), 8)
+    n = 0 if chance(r, 0.08) else min(1 + int(r.expovariate(0.6)), 8)
     out = []
     for j in range(n):
         key = b64encode(r.getrandbits(60).to_bytes(8, "little"), b"+-")[:10].decode("ascii")
@@ -1144,26 +1144,24 @@ def make_images(r: random.Random) -> list[dict[str, Any]]:
                 "thumb": f"https://m.media-amazon.com/images/I/{key}L._SS40_.jpg",
                 "large": f"https://m.media-amazon.com/images/I/{key}L.jpg",
                 "variant": "MAIN" if j == 0 else f"PT{j:02d}",
-                "hi_res": None
-                if r.random() < 0.3
-                else f"https://m.media-amazon.com/images/I/{key[::-1]}L._SL1500_.jpg",
+                "hi_res": None if chance(r, 0.3) else f"https://m.media-amazon.com/images/I/{key[::-1]}L._SL1500_.jpg",
             }
         )
     return out
 
 
 def make_videos(r: random.Random, title: str, store: str | None) -> list[dict[str, str]]:
-    if r.random() < 0.9:
+    if chance(r, 0.9):
         return []
     out = []
-    for _ in range(1 + int(r.random() < 0.3)):
+    for _ in range(1 + int(chance(r, 0.3))):
         out.append(
             {
                 "title": pick(
                     r, (f"{title[:40]} Trailer", "Unboxing and first look", "Honest review", "How to set up")
                 ),
                 "url": f"https://www.amazon.com/vdp/{r.getrandbits(128):032x}",
-                "user_id": "" if r.random() < 0.6 else (store or "") + f"{r.getrandbits(32):08X}",
+                "user_id": "" if chance(r, 0.6) else (store or "") + f"{r.getrandbits(32):08X}",
             }
         )
     return out
@@ -1179,7 +1177,7 @@ def make_store(cat: Catalogue, it: Item, r: random.Random) -> str | None:
 
 
 def make_ratings(it: Item, r: random.Random, max_popularity: float) -> tuple[float | None, int | None]:
-    if r.random() < 0.01:
+    if chance(r, 0.01):
         return None, None
     if it.interacted and max_popularity > 0:
         n = int(20_000 * it.popularity / max_popularity * r.lognormvariate(0.0, 0.7)) + int_between(r, 5, 60)
