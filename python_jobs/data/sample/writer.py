@@ -21,7 +21,8 @@ from typing import Any
 
 from python_jobs.data.sample.catalogue import Catalogue, _seed_int
 from python_jobs.data.sample.config import SampleConfig
-from python_jobs.data.sample.text import item_at, items_for, make_record
+from python_jobs.data.sample.items import item_at, items_for
+from python_jobs.data.sample.text import make_record
 from python_jobs.data.sample.users import Interactions
 
 META_BAD_KINDS = (
