@@ -5,7 +5,7 @@ franchise's lore, a platform's alias, the maker), shared by the title, descripti
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from python_jobs.data.sample import vocab as V
 from python_jobs.data.sample.catalogue import Catalogue
@@ -46,26 +46,8 @@ class Item:
     asin: str
 
 
-COLUMNS = (
-    "kind",
-    "sub",
-    "platform",
-    "genre",
-    "subgenre",
-    "franchise",
-    "installment",
-    "edition",
-    "maker",
-    "year",
-    "related",
-    "name_a",
-    "name_b",
-    "name_form",
-    "fail_mode",
-    "popularity",
-    "quality",
-    "interacted",
-)
+# the catalogue's columns an Item is read from: every field but the row index and the ASIN (read separately)
+COLUMNS = tuple(f.name for f in fields(Item) if f.name not in ("index", "asin"))
 
 
 def items_for(cat: Catalogue, indices: list[int]) -> list[Item]:
