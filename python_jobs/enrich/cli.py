@@ -188,7 +188,9 @@ def _cached_clean(items, config, task_name: str) -> dict[str, str]:
     cached: dict[str, str] = {}
     if config.provider == "gemini" and config.cache_path and Path(config.cache_path).exists():
         with AnswerCache(config.cache_path) as cache:
-            rows = cache.get_many(task.name, task.prompt_version, config.model, [j.key for j in jobs])
+            rows = cache.get_many(
+                task.name, task.cache_version(config.temperature), config.model, [j.key for j in jobs]
+            )
             cached = {k: r.value for k, r in rows.items() if r.status == "ok"}
     rules = OfflineProvider(workers=1)
     by_key = {j.key: j for j in jobs}
@@ -226,7 +228,9 @@ def _dry_run(items, config, task_name: str) -> None:
         cached = 0
         if config.provider == "gemini" and config.cache_path and Path(config.cache_path).exists():
             with AnswerCache(config.cache_path) as cache:
-                rows = cache.get_many(task.name, task.prompt_version, config.model, [j.key for j in jobs])
+                rows = cache.get_many(
+                    task.name, task.cache_version(config.temperature), config.model, [j.key for j in jobs]
+                )
                 cached = sum(1 for r in rows.values() if r.status == "ok")
         click.echo(
             f"{name}: {len(inputs)} items, {len(jobs)} distinct inputs, {cached} cached, "

@@ -13,7 +13,7 @@ import html
 import re
 import unicodedata
 
-from python_jobs.enrich.vocab import squash
+from python_jobs.enrich.vocab import HARDWARE_TYPES, PLATFORMS, PRODUCT_TYPES, squash
 
 DESCRIPTION_INPUT_CHARS = 2000  # the seed's input cuts (NB02/NB03), not settings
 TITLE_INPUT_CHARS = 200
@@ -317,6 +317,24 @@ def clean_description(text: str | None, max_words: int, input_chars: int = DESCR
 
 
 # ---- titles --------------------------------------------------------------------------------------------------------
+# A word twice (or more) in a row.
+_REPEATED_WORD = re.compile(r"\b(\w+)(?:\s+\1)+\b", re.I)
+# Doubled words that are a stutter, never a name: function words, and the catalogue's own one-word terms
+# (platforms, product and hardware types), which titles get twice where two phrases are glued together
+# ("Nintendo Switch" + "Switch, ..."). Any other word doubled may be a name ("Chop Chop", "Bye Bye", "Go Go").
+_STUTTER_WORDS = frozenset(
+    {"a", "an", "and", "by", "for", "from", "in", "of", "on", "the", "to", "with", "edition", "editions"}
+    | {
+        squash(spelling)
+        for vocabulary in (PLATFORMS, PRODUCT_TYPES, HARDWARE_TYPES)
+        for canonical, spellings in vocabulary.items()
+        for spelling in (canonical, *spellings)
+        # one word with a letter in it: "3DS" and "N64", not the number "360" ("Xbox 360 360 Degree") or "Joy-Con"
+        if re.fullmatch(r"[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*", spelling)
+    }
+)
+
+
 def _drop_redundant_brackets(title: str) -> str:
     """Remove empty brackets and a bracketed part that repeats text found elsewhere in the title."""
     title = re.sub(r"[(\[]\s*[)\]]", " ", title)
@@ -328,9 +346,19 @@ def _drop_redundant_brackets(title: str) -> str:
     return title
 
 
+def _drop_stutter(match: re.Match[str]) -> str:
+    word = match.group(1)
+    return word if squash(word) in _STUTTER_WORDS else match.group(0)
+
+
 def _dedupe_repeats(title: str) -> str:
-    """'Edition Edition' -> 'Edition'; a ' - ' separated part that repeats an earlier one goes."""
-    title = re.sub(r"\b(\w+)(\s+\1\b)+", r"\1", title, flags=re.I)
+    """'Switch Switch' -> 'Switch'; a ' - ' separated part that repeats an earlier one goes.
+
+    A doubled word is dropped only when it is a stutter (_STUTTER_WORDS); any other doubled word may be a name
+    and stays: "Chop Chop", "La La Land", "Bling Bling", "Hey Diddle Diddle", and numbers ("1 1/4-Inch"). A
+    doubled brand ("Hitachi Hitachi") stays too: a harmless repeat, where guessing would break real names.
+    """
+    title = _REPEATED_WORD.sub(_drop_stutter, title)
     parts = re.split(r"\s+[-|]\s+", title)
     kept: list[str] = []
     for part in parts:
