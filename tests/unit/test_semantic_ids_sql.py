@@ -27,10 +27,10 @@ VARS = yaml.safe_load((REPO / "dbt_project.yml").read_text())["vars"]
 def render(sql: str, **var_overrides) -> str:
     values = {**VARS, **var_overrides}
     env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    env.globals["sql_string"] = lambda text: "'" + str(text).replace("'", "''") + "'"
+    hash_bucket = env.from_string((REPO / "macros" / "hash_bucket.sql").read_text()).module.hash_bucket
     return env.from_string(sql).render(
-        ref=lambda name: name,
-        var=lambda name, default=None: values.get(name, default),
-        sql_string=lambda text: "'" + str(text).replace("'", "''") + "'",
+        ref=lambda name: name, var=lambda name, default=None: values.get(name, default), hash_bucket=hash_bucket
     )
 
 
