@@ -38,6 +38,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from pydantic.fields import FieldInfo
 
+from python_jobs.common.paths import CategoryPaths
+
 PROJECT_FILE = Path(__file__).resolve().parents[2] / "dbt_project.yml"
 RUN_VARS_TABLE = "run_vars"
 
@@ -111,6 +113,11 @@ class StageSettings(BaseModel):
     def from_dbt(cls: type[S], dbt: Any, session: Any) -> S:
         """Inside a dbt Python model: the project defaults + this run's `--vars`."""
         return cls.load(run_vars(session, dbt.this.schema))
+
+    def paths(self, data_dir: Path | str = "data") -> CategoryPaths:
+        """The category's folders: outputs under the var out_dir (as dbt writes them), caches and the registry
+        under data_dir. For a stage model that carries `category` and `out_dir`."""
+        return CategoryPaths(self.category, Path(data_dir), out_root=Path(self.out_dir))
 
     def replace(self: S, **changes: Any) -> S:
         """A copy with some vars changed, validated like the rest."""

@@ -25,14 +25,14 @@ TASK_CHOICES = ("all", "descriptions", "titles", "metadata")
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("data"),
     show_default=True,
-    help="Root of data/ (output/, cache/ live under it).",
+    help="Root of cache/ (the items are read from --out-dir).",
 )
 @click.option(
     "--items",
     "items_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Items parquet to read instead of <data-dir>/output/<category>/items.parquet.",
+    help="Items parquet to read instead of OUT_DIR/CATEGORY/items.parquet.",
 )
 @click.option(
     "--task",
@@ -95,13 +95,12 @@ def enrich(
     """
     import pyarrow.parquet as pq
 
-    from python_jobs.common.paths import CategoryPaths
     from python_jobs.enrich import pipeline
 
     configure_logging(verbose)
     try:
         config = settings.config(data_dir, batch_poll_s=batch_poll_s, progress=progress).resolved()
-        paths = CategoryPaths(settings.category, data_dir)
+        paths = settings.paths(data_dir)
     except ValueError as exc:  # gemini without a key, a category that is no folder name
         raise click.ClickException(str(exc)) from None
     category = settings.category

@@ -9,7 +9,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, PositiveFloat, PositiveInt
 
-from python_jobs.common.paths import CategoryPaths
 from python_jobs.common.settings import StageSettings, setting, uses
 from python_jobs.enrich.config import EnrichConfig
 from python_jobs.prepare.settings import PrepareSettings
@@ -18,7 +17,7 @@ CACHE_FILE = "enrichment.sqlite"
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
-class EnrichSettings(uses(PrepareSettings, "category"), StageSettings):
+class EnrichSettings(uses(PrepareSettings, "category", "out_dir"), StageSettings):
     flag_prefixes = ("enrich_",)
 
     enrich_provider: Literal["auto", "offline", "gemini"] = setting(
@@ -66,7 +65,7 @@ class EnrichSettings(uses(PrepareSettings, "category"), StageSettings):
     def cache_path(self, data_dir: Path | str = "data") -> Path:
         if self.enrich_cache_path:
             return Path(self.enrich_cache_path)
-        return CategoryPaths(self.category, Path(data_dir)).cache_dir / CACHE_FILE
+        return self.paths(data_dir).cache_dir / CACHE_FILE
 
     def config(self, data_dir: Path | str = "data", **run_options: Any) -> EnrichConfig:
         """The EnrichConfig of these vars (not yet resolved: see EnrichConfig.resolved); `run_options` sets the

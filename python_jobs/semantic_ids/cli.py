@@ -23,6 +23,7 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
 # the flags of `embed`: where the items are read and how they are encoded
 EMBED_VARS = (
     "category",
+    "out_dir",
     "embedding_model",
     "embedding_batch_size",
     "embedding_max_length",
@@ -71,7 +72,7 @@ def read_items(items: Path | None, paths: CategoryPaths, table: str, warehouse: 
     "--items",
     "items_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Parquet with the key and text columns. Default: data/output/CATEGORY/TABLE.parquet, else the "
+    help="Parquet with the key and text columns. Default: OUT_DIR/CATEGORY/TABLE.parquet, else the "
     "table CATEGORY.TABLE in the dbt warehouse (SID_WAREHOUSE or data/warehouse.duckdb).",
 )
 @click.option(
@@ -85,7 +86,7 @@ def read_items(items: Path | None, paths: CategoryPaths, table: str, warehouse: 
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the embeddings to this parquet (data/output/CATEGORY/item_embeddings.parquet belongs "
+    help="Also write the embeddings to this parquet (OUT_DIR/CATEGORY/item_embeddings.parquet belongs "
     "to dbt's item_embeddings model and is refused here).",
 )
 @click.option("--allow-download", is_flag=True, help="Fetch a hub model that is not in the local Hugging Face cache.")
@@ -94,7 +95,7 @@ def read_items(items: Path | None, paths: CategoryPaths, table: str, warehouse: 
     default="data",
     show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Root of raw/, output/, cache/ and registry/.",
+    help="Root of cache/ and registry/ (outputs are read from --out-dir).",
 )
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def embed(
@@ -122,7 +123,7 @@ def embed(
     from python_jobs.semantic_ids.embed import embed_items
 
     s = settings
-    paths = CategoryPaths(s.category, data_dir)
+    paths = s.paths(data_dir)
     owned = paths.out_dir / "item_embeddings.parquet"
     if output and output.resolve() == owned.resolve():
         raise click.UsageError(
@@ -145,11 +146,11 @@ def embed(
 
 
 @click.command(context_settings=CONTEXT)
-@options_for(SemanticIdSettings, exclude=EMBED_VARS[1:] + BUILD_ONLY_VARS)
+@options_for(SemanticIdSettings, exclude=EMBED_VARS[2:] + BUILD_ONLY_VARS)
 @click.option(
     "--embeddings",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Embeddings parquet (parent_asin, embedding). Default: data/output/CATEGORY/item_embeddings.parquet "
+    help="Embeddings parquet (parent_asin, embedding). Default: OUT_DIR/CATEGORY/item_embeddings.parquet "
     "(written by dbt's item_embeddings model).",
 )
 @click.option(
@@ -162,7 +163,7 @@ def embed(
     default="data",
     show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Root of output/, registry/ and wandb/.",
+    help="Root of registry/ and wandb/ (outputs are read from --out-dir).",
 )
 @click.option(
     "--codes-out",
@@ -187,7 +188,7 @@ def train_rqvae(settings: SemanticIdSettings, embeddings, epochs, data_dir, code
     from python_jobs.semantic_ids.train import split_indices
 
     s = settings
-    paths = CategoryPaths(s.category, data_dir)
+    paths = s.paths(data_dir)
     data = EmbeddingSet.from_parquet(embeddings or paths.out_dir / "item_embeddings.parquet")
     if epochs:
         n_train = len(split_indices(data.n, s.sid_val_fraction, s.sid_seed)[0])

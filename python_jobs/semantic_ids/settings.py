@@ -11,7 +11,6 @@ from typing import Literal
 
 from pydantic import NonNegativeInt, PositiveFloat, PositiveInt
 
-from python_jobs.common.paths import CategoryPaths
 from python_jobs.common.settings import StageSettings, setting, uses
 from python_jobs.prepare.settings import PrepareSettings
 
@@ -22,7 +21,7 @@ KMEANS = ("rqkmeans",)
 NOT_KEY = {"affects_model": False}
 
 
-class SemanticIdSettings(uses(PrepareSettings, "category"), StageSettings):
+class SemanticIdSettings(uses(PrepareSettings, "category", "out_dir"), StageSettings):
     flag_prefixes = ("embedding_", "sid_")
 
     # embeddings
@@ -151,9 +150,6 @@ class SemanticIdSettings(uses(PrepareSettings, "category"), StageSettings):
     # sequences in Semantic IDs (SQL: int_user_split)
     sid_val_share: float = setting("Share of users in the validation split.", gt=0.0, lt=1.0, **NOT_KEY)
     sid_split_salt: str = setting("Salt of the user bucket md5(user_id || salt); change to re-draw.", **NOT_KEY)
-
-    def paths(self, data_dir: Path | str = "data") -> CategoryPaths:
-        return CategoryPaths(self.category, Path(data_dir))
 
     @property
     def embedding_cache(self) -> Path:

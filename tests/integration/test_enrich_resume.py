@@ -48,6 +48,8 @@ def enrich_cmd(data_dir: Path, base_url: str, *extra: str, concurrency: int = 16
         "resume",
         "--data-dir",
         str(data_dir),
+        "--out-dir",
+        str(data_dir / "output"),
         "--provider",
         "gemini",
         "--base-url",

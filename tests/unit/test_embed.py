@@ -238,7 +238,10 @@ def test_embed_cli_fills_the_cache_and_leaves_the_dbt_owned_parquet_alone(tmp_pa
     pq.write_table(pa.table({"parent_asin": ["A1", "B2"], "item_context": ["a red ball", "a blue cup"]}), items)
     data = tmp_path / "data"
     owned = data / "output" / "sample" / "item_embeddings.parquet"
-    refused = CliRunner().invoke(embed_cli, ["--items", str(items), "--data-dir", str(data), "--output", str(owned)])
+    refused = CliRunner().invoke(
+        embed_cli,
+        ["--items", str(items), "--data-dir", str(data), "--out-dir", str(data / "output"), "--output", str(owned)],
+    )
     assert refused.exit_code != 0 and "written by dbt" in refused.output
     done = CliRunner().invoke(embed_cli, ["--items", str(items), "--data-dir", str(data), "--device", "cpu", "--quiet"])
     assert done.exit_code == 0, done.output
