@@ -52,6 +52,7 @@ class RecommendSettings(StageSettings):
     rec_seed: int
     rec_device: str
     rec_registry_dir: str
+    rec_protocols: list[Literal["sampled", "full"]] = Field(min_length=1)
     rec_eval_negatives: PositiveInt
     rec_eval_max_items: int = Field(ge=2)
     rec_eval_seed: int
