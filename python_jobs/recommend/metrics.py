@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import pyarrow as pa
 
 HIT_KS = (1, 5, 10, 20)
 NDCG_KS = (5, 10, 20)
@@ -71,3 +72,19 @@ def ranks_from_scores(scores: np.ndarray, target_columns: np.ndarray) -> np.ndar
     scores = np.asarray(scores)
     target = scores[np.arange(len(scores)), target_columns]
     return 1 + (scores > target[:, None]).sum(1)
+
+
+GROUP_KEYS = ("model", "protocol", "breakdown", "bin", "bin_order")
+
+
+def summarize_groups(groups: pa.Table, n_boot: int, seed: int) -> pa.Table:
+    """One row per group (GROUP_KEYS + `ranks`, its users' ranks in user_id order) -> one row per group and
+    metric: the keys, metric, value, ci_low, ci_high, n_users. The bootstrap needs every user's rank in a fixed
+    order, hence numpy here and the grouping in SQL (int_rec_rank_groups)."""
+    rows = [
+        {**{k: group[k] for k in GROUP_KEYS}, **row}
+        for group in groups.to_pylist()
+        for row in summarize(np.asarray(group["ranks"], dtype=np.float64), n_boot, seed)
+    ]
+    columns = [*GROUP_KEYS, "metric", "value", "ci_low", "ci_high", "n_users"]
+    return pa.table({c: [r[c] for r in rows] for c in columns})  # types: the contracts of rec_metrics(_breakdown)

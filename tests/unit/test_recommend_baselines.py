@@ -1,4 +1,4 @@
-"""The SQL reference rows equal a plain-Python count on a toy set, under both protocols."""
+"""The SQL reference rows (int_rec_reference_ranks.sql) equal a plain-Python count on a toy set, under both protocols."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections import Counter
 import pyarrow as pa
 import pytest
 
-from python_jobs.recommend.baselines import reference_ranks
+from tests.sql_models import run_sql_model
 
 TRAIN = [["a", "b", "c"], ["a", "b", "d"], ["a", "c"], ["b", "c", "a", "b"], ["e", "a"], ["d", "b", "c"]]
 CATALOGUE = ["a", "b", "c", "d", "e", "f", "g"]  # f, g never in training
@@ -56,7 +56,11 @@ def test_sql_ranks_equal_a_python_count(exclude_history):
         ),
     )
     train = pa.table({"user_id": [f"t{i}" for i in range(len(TRAIN))], "sequence": TRAIN})
-    ranks = reference_ranks(train, pa.table({"parent_asin": CATALOGUE}), cases, exclude_history)
+    ranks = run_sql_model(
+        "int_rec_reference_ranks",
+        {"sequences_train": train, "semantic_ids": pa.table({"parent_asin": CATALOGUE}), "int_rec_eval_cases": cases},
+        rec_exclude_history=exclude_history,
+    )
     got = {
         (m, p, u): r
         for m, p, u, r in zip(*(ranks.column(c).to_pylist() for c in ("model", "protocol", "user_id", "rank")))

@@ -1,34 +1,22 @@
-"""The reference rows, scored in DuckDB SQL: popularity and last-item transition (backed off to popularity).
-
-They are the floor every model must clear and a check on the evaluation itself: their ranks come from SQL, the
-neural models' from torch scores, under the same rule (rank = 1 + candidates scored strictly higher).
-
-* popularity: score = occurrences of the item in the train users' sequences.
-* transition: score = how often the item directly followed the history's last item in a train sequence; items
-  that never did are ordered by popularity (the back-off), below every item that did.
-Ties are broken by parent_asin, so every candidate has a distinct score and the optimistic tie rule cannot help:
-a constant score would otherwise rank every target first. Full ranking never materialises users x catalogue: the
-target's rank is counted from the popularity order and the (few) items that followed the last item.
-"""
-
-from __future__ import annotations
-
-import duckdb
-import pyarrow as pa
-
-REFERENCE_SQL = """
+-- Ranks of the reference rows, scored in SQL: the floor every model must clear and a check on the evaluation.
+-- popularity: score = occurrences of the item in the train users' sequences.
+-- transition: score = how often the item directly followed the history's last item in a train sequence; items
+--   that never did are ordered by popularity (the back-off), below every item that did.
+-- Ties are broken by parent_asin, so every candidate has a distinct score and the optimistic tie rule cannot help.
+-- Full ranking never materialises users x catalogue: the target's rank is counted from the popularity order and
+-- the (few) items that followed the last item. With rec_exclude_history the user's own items are not candidates.
 with
-counts as (select item, count(*) as n from (select unnest(sequence) as item from train_sequences) group by item),
+counts as (select item, count(*) as n from (select unnest(sequence) as item from {{ ref('sequences_train') }}) group by item),
 pop as (  -- every catalogue item, 1 = most popular; ties broken by parent_asin
     select c.parent_asin as item, row_number() over (order by coalesce(k.n, 0) desc, c.parent_asin) as pop_rank
-    from catalogue c left join counts k on k.item = c.parent_asin
+    from {{ ref('semantic_ids') }} c left join counts k on k.item = c.parent_asin
 ),
 pairs as (
     select unnest(sequence[1:len(sequence) - 1]) as prev_item, unnest(sequence[2:len(sequence)]) as next_item
-    from train_sequences where len(sequence) >= 2
+    from {{ ref('sequences_train') }} where len(sequence) >= 2
 ),
 transitions as (select prev_item, next_item, count(*) as n from pairs group by all),
-c as (select protocol, user_id, target, history[len(history)] as last_item, history, negatives from cases),
+c as (select protocol, user_id, target, history[len(history)] as last_item, history, negatives from {{ ref('int_rec_eval_cases') }}),
 followers as (  -- per case, the items that followed its last item in training, with their transition counts
     select c.protocol, c.user_id, t.next_item as item, t.n as n_next, p.pop_rank
     from c join transitions t on t.prev_item = c.last_item join pop p on p.item = t.next_item
@@ -79,37 +67,29 @@ hist_above as (  -- history items (other than the target) scored above the targe
 ),
 full_ranks as (
     select f.protocol, f.user_id,
-        f.t_pop - {exclude} * coalesce(h.pop_above, 0) as rank_popularity,
+        f.t_pop - {{ 1 if var('rec_exclude_history') else 0 }} * coalesce(h.pop_above, 0) as rank_popularity,
         -- an item that followed the last item beats a target that never did; below them, popularity order
         1 + f.beat + case when f.t_next = 0 then (f.t_pop - 1) - f.followers_above else 0 end
-            - {exclude} * coalesce(h.trans_above, 0) as rank_transition,
-        (select count(*) from catalogue) - {exclude} * (
+            - {{ 1 if var('rec_exclude_history') else 0 }} * coalesce(h.trans_above, 0) as rank_transition,
+        (select count(*) from {{ ref('semantic_ids') }}) - {{ 1 if var('rec_exclude_history') else 0 }} * (
             select count(*) from hist x where x.protocol = f.protocol and x.user_id = f.user_id
             and x.item <> (select target from c where c.protocol = f.protocol and c.user_id = f.user_id)
         ) as n_candidates
     from full_follow f left join hist_above h on h.protocol = f.protocol and h.user_id = f.user_id
 ),
-both_protocols as (select * from sampled union all by name select * from full_ranks)
-select 'popularity' as model, protocol, user_id, rank_popularity::bigint as rank, n_candidates::bigint as n_candidates
-from both_protocols
-union all
-select 'transition', protocol, user_id, rank_transition::bigint, n_candidates::bigint from both_protocols
-order by model, protocol, user_id
-"""
-
-
-def reference_ranks(
-    train_sequences: pa.Table, catalogue: pa.Table, cases: pa.Table, exclude_history: bool = False
-) -> pa.Table:
-    """model (popularity|transition), protocol, user_id, rank, n_candidates for every evaluation case.
-
-    train_sequences: user_id, sequence (ASINs, chronological); catalogue: parent_asin (every rankable item);
-    cases: protocol, user_id, history, target, negatives (the sampled protocol's candidates besides the target)."""
-    con = duckdb.connect()
-    try:
-        con.register("train_sequences", train_sequences.select(["user_id", "sequence"]))
-        con.register("catalogue", catalogue.select(["parent_asin"]))
-        con.register("cases", cases.select(["protocol", "user_id", "history", "target", "negatives"]))
-        return con.sql(REFERENCE_SQL.format(exclude=int(exclude_history))).to_arrow_table()
-    finally:
-        con.close()
+both_protocols as (select * from sampled union all by name select * from full_ranks),
+ranked as (
+    select 'popularity' as model, protocol, user_id, rank_popularity as rank, n_candidates from both_protocols
+    union all
+    select 'transition', protocol, user_id, rank_transition, n_candidates from both_protocols
+)
+select
+    model::varchar as model,
+    'sql'::varchar as model_id,
+    protocol::varchar as protocol,
+    user_id::varchar as user_id,
+    rank::bigint as rank,
+    n_candidates::bigint as n_candidates
+from ranked
+where model in ({% for m in var('rec_models') %}'{{ m }}'{{ ', ' if not loop.last }}{% endfor %})
+order by model, protocol desc, user_id
