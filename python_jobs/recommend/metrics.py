@@ -1,7 +1,7 @@
 """Ranks -> metrics, pure functions over numpy arrays.
 
-A rank is 1 + the number of candidates scored strictly higher than the target (ties favour the target, the
-original's NB10 rule; the reference rows in SQL break their ties by parent_asin so they never profit from it).
+A rank is 1 + candidates scored higher + candidates scored equal / 2 (python_jobs.recommend.ranking), so ranks are
+floats.
     Hit@K   = mean(rank <= K)
     NDCG@K  = mean(1 / log2(rank + 1) if rank <= K else 0)    (one relevant item, so the ideal DCG is 1)
     MRR     = mean(1 / rank), not truncated
@@ -65,13 +65,6 @@ def summarize(ranks: np.ndarray, n_boot: int = 1000, seed: int = 42) -> list[dic
             {"metric": name, "value": float(stat(values)), "ci_low": float(low), "ci_high": float(high), "n_users": n}
         )
     return rows
-
-
-def ranks_from_scores(scores: np.ndarray, target_columns: np.ndarray) -> np.ndarray:
-    """scores [U, C], target_columns [U] -> 1 + number of columns scored strictly higher than the target's."""
-    scores = np.asarray(scores)
-    target = scores[np.arange(len(scores)), target_columns]
-    return 1 + (scores > target[:, None]).sum(1)
 
 
 GROUP_KEYS = ("model", "protocol", "breakdown", "bin", "bin_order")

@@ -1,7 +1,7 @@
 """The torch models' ranks of the evaluation cases (the SQL reference rows: int_rec_reference_ranks.sql).
 
 sampled: the target against the case's negatives; full: against every catalogue item (minus the user's history
-with rec_exclude_history). Rank = 1 + number of candidates scored strictly higher than the target.
+with rec_exclude_history). Ranks: python_jobs.recommend.ranking (ties count half).
 """
 
 from __future__ import annotations
@@ -15,12 +15,16 @@ import torch
 
 from python_jobs.recommend.cases import PROTOCOLS
 from python_jobs.recommend.data import Catalogue, Sequences
+from python_jobs.recommend.ranking import check_finite, expected_ranks, full_ranks
 from python_jobs.recommend.settings import NEURAL_MODELS, RecommendSettings
 from python_jobs.recommend.train import TrainingData, get_or_train, score_histories
 
 
-def model_ranks(model, catalogue: Catalogue, cases: pa.Table, settings: RecommendSettings) -> dict[str, list]:
-    """protocol, user_id, rank, n_candidates of a torch model (anything with .score(inputs) -> [B, N + 1])."""
+def model_ranks(
+    model, catalogue: Catalogue, cases: pa.Table, settings: RecommendSettings, label: str = "model"
+) -> dict[str, list]:
+    """protocol, user_id, rank, n_candidates of a torch model (anything with .score(inputs) -> [B, N + 1]); `label`
+    names the model in the error a non-finite score raises."""
     index = catalogue.index()
     out = {"protocol": [], "user_id": [], "rank": [], "n_candidates": []}
     device = next(model.parameters()).device.type
@@ -33,27 +37,31 @@ def model_ranks(model, catalogue: Catalogue, cases: pa.Table, settings: Recommen
         negatives = part.column("negatives").to_pylist()
         exclude = protocol == "full" and settings.rec_exclude_history
         for start, scores in score_histories(model, histories, settings.rec_max_len, device):
+            check_finite(scores[:, 1:], label)
             rows = range(start, start + len(scores))
-            target_scores = scores.gather(1, targets[start : start + len(scores), None])
+            batch_targets = targets[start : start + len(scores)]
             if protocol == "sampled":
                 width = max(len(negatives[r]) for r in rows)
-                candidates = torch.zeros(len(scores), width, dtype=torch.long)  # 0 = padding, scored -inf
+                candidates = torch.full((len(scores), width), float("-inf"))  # -inf = no candidate (short lists)
                 for i, r in enumerate(rows):
-                    candidates[i, : len(negatives[r])] = torch.tensor([index[a] for a in negatives[r]])
-                higher = (scores.gather(1, candidates) > target_scores).sum(1)
+                    picked = torch.tensor([index[a] for a in negatives[r]], dtype=torch.long)
+                    candidates[i, : len(picked)] = scores[i, picked]
+                ranks = expected_ranks(candidates, scores.gather(1, batch_targets[:, None])[:, 0])
                 n_candidates = [1 + len(negatives[r]) for r in rows]
             else:
-                if exclude:  # the user's own items cannot be recommended (the target keeps its score above)
+                if exclude:  # the user's own items cannot be recommended (the target is ranked all the same)
+                    target_scores = scores.gather(1, batch_targets[:, None])
                     for i, r in enumerate(rows):
                         scores[i, torch.from_numpy(histories[r])] = float("-inf")
-                higher = (scores[:, 1:] > target_scores).sum(1)
+                    scores.scatter_(1, batch_targets[:, None], target_scores)
+                ranks = full_ranks(scores, batch_targets)
                 n_candidates = [
                     catalogue.n_items - (len(set(histories[r].tolist()) - {int(targets[r])}) if exclude else 0)
                     for r in rows
                 ]
             out["protocol"] += [protocol] * len(scores)
             out["user_id"] += part.column("user_id").to_pylist()[start : start + len(scores)]
-            out["rank"] += (1 + higher).tolist()
+            out["rank"] += ranks.tolist()
             out["n_candidates"] += n_candidates
     return out
 
@@ -79,7 +87,7 @@ def neural_ranks(
             f"{name}: {'trained' if trained.trained_now else 'loaded'} {trained.model_id} "
             f"(best epoch {trained.summary['best_epoch']}, held-out NDCG@10 {trained.summary['holdout_ndcg@10']:.4f})"
         )
-        ranks = model_ranks(trained.model, catalogue, cases, settings)
+        ranks = model_ranks(trained.model, catalogue, cases, settings, f"{name} ({trained.model_id})")
         columns["model"] += [name] * len(ranks["rank"])
         columns["model_id"] += [trained.model_id] * len(ranks["rank"])
         for key, values in ranks.items():
@@ -87,6 +95,7 @@ def neural_ranks(
     return pa.table(
         {
             **{k: pa.array(columns[k], pa.string()) for k in ("model", "model_id", "protocol", "user_id")},
-            **{k: pa.array(columns[k], pa.int64()) for k in ("rank", "n_candidates")},
+            "rank": pa.array(columns["rank"], pa.float64()),
+            "n_candidates": pa.array(columns["n_candidates"], pa.int64()),
         }
     )

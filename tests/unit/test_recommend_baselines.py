@@ -20,14 +20,14 @@ CASES = [  # protocol, user, history, target, negatives
     ("sampled", "u1", ["e", "a"], "b", ["c", "d", "f"]),
     ("sampled", "u2", ["a"], "d", ["b", "c", "e", "g"]),
     ("sampled", "u5", ["b", "a"], "e", ["a", "b"]),
+    ("sampled", "u4", ["g"], "f", ["g", "a", "e"]),  # g ties with the target (both never in training)
 ]
 
 
-def python_ranks(exclude_history: bool) -> dict[tuple[str, str, str], int]:
+def python_ranks(exclude_history: bool) -> dict[tuple[str, str, str], float]:
+    """1 + candidates scored higher + candidates scored equal / 2, by brute force over the candidates."""
     pop = Counter(i for s in TRAIN for i in s)
     follow = Counter((s[i], s[i + 1]) for s in TRAIN for i in range(len(s) - 1))
-    # distinct scores: popularity, ties by parent_asin (earlier wins)
-    pop_order = {item: r for r, item in enumerate(sorted(CATALOGUE, key=lambda i: (-pop[i], i)))}
     out = {}
     for protocol, user, history, target, negatives in CASES:
         last = history[-1]
@@ -35,9 +35,11 @@ def python_ranks(exclude_history: bool) -> dict[tuple[str, str, str], int]:
             candidates = negatives
         else:
             candidates = [i for i in CATALOGUE if i != target and not (exclude_history and i in history)]
-        keys = {"popularity": lambda i: (pop_order[i],), "transition": lambda i: (-follow[(last, i)], pop_order[i])}  # noqa: B023
-        for model, key in keys.items():
-            out[(model, protocol, user)] = 1 + sum(key(c) < key(target) for c in candidates)
+        scores = {"popularity": lambda i: (pop[i],), "transition": lambda i: (follow[(last, i)], pop[i])}  # noqa: B023
+        for model, score in scores.items():
+            higher = sum(score(c) > score(target) for c in candidates)
+            equal = sum(score(c) == score(target) for c in candidates)
+            out[(model, protocol, user)] = 1 + higher + equal / 2
     return out
 
 
@@ -79,3 +81,6 @@ def test_transition_beats_popularity_when_the_next_item_is_predictable():
     got = python_ranks(False)
     assert got[("transition", "full", "u1")] == 1  # a -> b twice in training
     assert got[("popularity", "full", "u4")] == got[("transition", "full", "u4")]  # back-off
+    # f and g are never in training: every candidate scores 0 like the target, so it ranks in the middle
+    assert got[("popularity", "full", "u4")] == 1 + 5 + 1 / 2
+    assert got[("popularity", "sampled", "u4")] == 1 + 2 + 1 / 2

@@ -11,7 +11,7 @@ select
     r.protocol::varchar as protocol,
     r.user_id::varchar as user_id,
     k.target,
-    r.rank::bigint as rank,
+    r.rank::double as rank,
     r.n_candidates::bigint as n_candidates,
     k.sequence_length,
     k.target_train_count,
