@@ -50,6 +50,7 @@ class RecommendSettings(StageSettings):
     rec_weight_decay: NonNegativeFloat
     rec_holdout_share: float = Field(gt=0.0, lt=1.0)
     rec_seed: int
+    rec_seeds: PositiveInt
     rec_device: str
     rec_registry_dir: str
     rec_protocols: list[Literal["sampled", "full"]] = Field(min_length=1)
