@@ -205,6 +205,12 @@ def read_metrics(out_dir: str, category: str) -> tuple[Any, Any]:
 @setting_option(
     "rec_bootstrap_samples", "--bootstrap", type=click.IntRange(1), help="Bootstrap resamples per interval."
 )
+@setting_option(
+    "rec_seeds",
+    "--seeds",
+    type=click.IntRange(1),
+    help="Train each neural model with this many seeds (rec_seed, rec_seed + 1, ...); the table shows mean ± std.",
+)
 @click.option(
     "--build/--no-build",
     default=True,

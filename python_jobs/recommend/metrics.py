@@ -67,7 +67,7 @@ def summarize(ranks: np.ndarray, n_boot: int = 1000, seed: int = 42) -> list[dic
     return rows
 
 
-GROUP_KEYS = ("model", "protocol", "breakdown", "bin", "bin_order")
+GROUP_KEYS = ("model", "seed", "protocol", "breakdown", "bin", "bin_order")
 
 
 def summarize_groups(groups: pa.Table, n_boot: int, seed: int) -> pa.Table:

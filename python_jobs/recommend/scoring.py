@@ -76,13 +76,16 @@ def neural_ranks(
     progress: bool = False,
     log: Callable[[str], None] = lambda _: None,
 ) -> pa.Table:
-    """model, model_id, protocol, user_id, rank, n_candidates: each requested torch model, trained or loaded from
-    the registry, ranks every case."""
+    """model, model_id, seed, protocol, user_id, rank, n_candidates: each requested torch model, trained (or loaded
+    from the registry) once per seed rec_seed, rec_seed + 1, ... (rec_seeds of them), ranks every case."""
     catalogue = Catalogue.from_arrow(semantic_ids)
     data = TrainingData(catalogue, Sequences.from_arrow(train, catalogue))
-    columns: dict[str, list] = {k: [] for k in ("model", "model_id", "protocol", "user_id", "rank", "n_candidates")}
-    for name in [m for m in models if m in NEURAL_MODELS]:
-        trained = get_or_train(name, data, settings, progress=progress)
+    columns: dict[str, list] = {
+        k: [] for k in ("model", "model_id", "seed", "protocol", "user_id", "rank", "n_candidates")
+    }
+    seeds = [settings.rec_seed + i for i in range(settings.rec_seeds)]
+    for name, seed in [(m, seed) for m in models if m in NEURAL_MODELS for seed in seeds]:
+        trained = get_or_train(name, data, settings.replace(rec_seed=seed), progress=progress)
         log(
             f"{name}: {'trained' if trained.trained_now else 'loaded'} {trained.model_id} "
             f"(best epoch {trained.summary['best_epoch']}, held-out NDCG@10 {trained.summary['holdout_ndcg@10']:.4f})"
@@ -90,11 +93,13 @@ def neural_ranks(
         ranks = model_ranks(trained.model, catalogue, cases, settings, f"{name} ({trained.model_id})")
         columns["model"] += [name] * len(ranks["rank"])
         columns["model_id"] += [trained.model_id] * len(ranks["rank"])
+        columns["seed"] += [seed] * len(ranks["rank"])
         for key, values in ranks.items():
             columns[key] += values
     return pa.table(
         {
             **{k: pa.array(columns[k], pa.string()) for k in ("model", "model_id", "protocol", "user_id")},
+            "seed": pa.array(columns["seed"], pa.int64()),
             "rank": pa.array(columns["rank"], pa.float64()),
             "n_candidates": pa.array(columns["n_candidates"], pa.int64()),
         }

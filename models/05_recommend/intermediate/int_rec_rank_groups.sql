@@ -1,5 +1,5 @@
 -- The users behind each row of rec_metrics (breakdown 'all') and rec_metrics_breakdown (one row per bin): per
--- model x protocol x group, the ranks in user_id order (the bootstrap resamples users by position). Every bin
+-- model x seed x protocol x group, the ranks in user_id order (the bootstrap resamples users by position). Every bin
 -- has a row for every model and protocol, an empty bin an empty list (n_users 0 downstream).
 -- Bins (inclusive edges, high null = no upper edge): target_popularity on target_train_count (0 = cold start),
 -- history_length on sequence_length (the target included), cold_start on the flag.
@@ -23,7 +23,7 @@ bins as (
     ) as b(breakdown, bin, bin_order, low, high)
 ),
 members as (
-    select r.model, r.protocol, r.user_id, r.rank, b.breakdown, b.bin
+    select r.model, r.seed, r.protocol, r.user_id, r.rank, b.breakdown, b.bin
     from ranks r join bins b on case b.breakdown
         when 'all' then true
         when 'cold_start' then r.cold_start::int between b.low and b.high
@@ -33,13 +33,13 @@ members as (
 ),
 grouped as (
     select
-        g.model, g.protocol, b.breakdown, b.bin, b.bin_order::bigint as bin_order,
+        g.model, g.seed, g.protocol, b.breakdown, b.bin, b.bin_order::bigint as bin_order,
         coalesce(list(m.rank order by m.user_id) filter (where m.user_id is not null), []) as ranks
-    from (select distinct model, protocol from ranks) g
+    from (select distinct model, seed, protocol from ranks) g
     cross join bins b
     left join members m
-        on m.model = g.model and m.protocol = g.protocol and m.breakdown = b.breakdown and m.bin = b.bin
+        on m.model = g.model and m.seed = g.seed and m.protocol = g.protocol and m.breakdown = b.breakdown and m.bin = b.bin
     group by all
 )
 select * from grouped
-order by list_position({{ var('rec_models') }}, model), protocol desc, breakdown, bin_order
+order by list_position({{ var('rec_models') }}, model), seed, protocol desc, breakdown, bin_order

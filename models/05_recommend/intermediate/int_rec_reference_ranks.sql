@@ -110,6 +110,7 @@ ranked as (
 select
     model::varchar as model,
     'sql'::varchar as model_id,
+    {{ var('rec_seed') }}::bigint as seed,  -- no seed changes these rows: they appear once, under rec_seed
     protocol::varchar as protocol,
     user_id::varchar as user_id,
     rank::double as rank,
