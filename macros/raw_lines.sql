@@ -6,10 +6,11 @@
   chr(31) (unit separator) never occurs unescaped in valid JSON or in our CSVs, so each line is one field.
   Line numbers come from the reader itself (WITH ORDINALITY numbers the rows in file order, also when the file
   is read by several threads), not from a window over rows whose order nothing guarantees.
+  `file` is a raw file's source (source('raw', 'meta')), which dbt-duckdb renders as the quoted path.
 #}
-{% macro read_lines(path, rejects_name) -%}
+{% macro read_lines(file, rejects_name) -%}
   select ordinality as line_number, line
-  from read_csv('{{ path }}',
+  from read_csv({{ file }},
                 columns = {'line': 'VARCHAR'}, header = false, auto_detect = false,
                 delim = chr(31), quote = '', escape = '', strict_mode = false,
                 max_line_size = {{ var('max_line_bytes') }},
@@ -18,9 +19,9 @@
 {%- endmacro %}
 
 {# The first line of a file as text (a CSV header): the read stops after it #}
-{% macro read_first_line(path) -%}
+{% macro read_first_line(file) -%}
   select line
-  from read_csv('{{ path }}',
+  from read_csv({{ file }},
                 columns = {'line': 'VARCHAR'}, header = false, auto_detect = false,
                 delim = chr(31), quote = '', escape = '', strict_mode = false, ignore_errors = true,
                 max_line_size = {{ var('max_line_bytes') }})

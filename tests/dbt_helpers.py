@@ -14,6 +14,7 @@ import duckdb
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO / ".." / "shared" / "data"
+SAMPLE_RAW = REPO / "data" / "raw" / "sample"
 DBT = str(Path(sys.executable).with_name("dbt"))
 
 
@@ -77,6 +78,15 @@ def copy_of(project: DbtProject, dest: Path) -> DbtProject:
     shutil.copytree(project.root, dest, ignore=shutil.ignore_patterns("target", "logs"), dirs_exist_ok=True)
     moved = {k: v.replace(str(project.root), str(dest)) if isinstance(v, str) else v for k, v in project.vars.items()}
     return DbtProject(dest, vars=moved)
+
+
+def sample_raw_copy(raw_dir: Path, category: str) -> Path:
+    """The bundled sample's raw files under another category name (`<raw_dir>/<category>/`); returns `raw_dir`."""
+    folder = raw_dir / category
+    folder.mkdir(parents=True)
+    shutil.copy(SAMPLE_RAW / "meta_sample.jsonl.gz", folder / f"meta_{category}.jsonl.gz")
+    shutil.copy(SAMPLE_RAW / "sample.train.csv.gz", folder / f"{category}.train.csv.gz")
+    return raw_dir
 
 
 def failure_messages(result: DbtResult) -> str:

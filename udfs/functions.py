@@ -5,8 +5,15 @@ from __future__ import annotations
 import gzip
 import os
 
-from python_jobs.common.paths import validate_category  # noqa: F401  (registered as UDFs)
+from python_jobs.common.paths import validate_category_schema  # noqa: F401  (registered as UDFs)
 from python_jobs.common.text import strip_tags  # noqa: F401
+
+
+def check_run_vars(cli_vars_json: str) -> str:
+    """Refuse a dbt run's `--vars` (JSON) unless every stage's settings model accepts them; returns them as given."""
+    from python_jobs.stages import check_run_vars_json  # pydantic and the stage models: only when a run starts
+
+    return check_run_vars_json(cli_vars_json)
 
 
 def ensure_dir(path: str) -> str:

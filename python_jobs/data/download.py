@@ -39,6 +39,8 @@ import click
 from tqdm import tqdm
 
 from python_jobs.common.paths import CategoryPaths, validate_category
+from python_jobs.common.settings import options_for
+from python_jobs.prepare.settings import PrepareSettings
 
 log = logging.getLogger(__name__)
 
@@ -116,14 +118,9 @@ def category_urls(category: str, base_url: str | None = None) -> dict[str, str]:
 
 
 def category_destinations(category: str, raw_dir: Path | str = Path("data/raw")) -> dict[str, Path]:
-    """Where each kind is saved: `<raw_dir>/<category>/<name>`, names from `CategoryPaths` (still gzipped)."""
-    paths = CategoryPaths(category)
-    folder = Path(raw_dir) / category
-    return {
-        "meta": folder / paths.meta_file.name,
-        "train": folder / paths.interactions_file.name,
-        "reviews": folder / paths.reviews_file.name,
-    }
+    """Where each kind is saved: `<raw_dir>/<category>/<name>`, as `CategoryPaths` says (still gzipped)."""
+    paths = CategoryPaths(category, raw_root=Path(raw_dir))
+    return {"meta": paths.meta_file, "train": paths.interactions_file, "reviews": paths.reviews_file}
 
 
 def select_kinds(only: Iterable[str] = (), skip_reviews: bool = True) -> list[str]:
@@ -371,8 +368,14 @@ def _get_into_part(url: str, part: Path, *, expected: int | None, timeout: float
             raise DownloadError(f"{url}: unexpected HTTP status {resp.status}")
 
         bar = tqdm(
-            total=total, initial=offset, unit="B", unit_scale=True, unit_divisor=1024,
-            desc=part.name.removesuffix(".part"), disable=not progress, leave=True,
+            total=total,
+            initial=offset,
+            unit="B",
+            unit_scale=True,
+            unit_divisor=1024,
+            desc=part.name.removesuffix(".part"),
+            disable=not progress,
+            leave=True,
         )
         try:
             with part.open(mode) as out:
@@ -486,30 +489,67 @@ def _validate_category_option(ctx: click.Context, param: click.Parameter, value:
 
 
 @click.command("download")
-@click.option("--category", required=True, callback=_validate_category_option,
-              help="Amazon Reviews 2023 category, exactly as on the dataset site (e.g. Video_Games, Books). "
-                   "Letters, digits and underscore only.")
-@click.option("--raw-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data/raw"),
-              show_default=True, help="Files land in <raw-dir>/<category>/ (the dbt var raw_dir reads the same).")
-@click.option("--base-url", envvar=BASE_URL_ENV, default=DEFAULT_BASE_URL, show_default=True,
-              help=f"Dataset root URL, for a mirror or a test server (env {BASE_URL_ENV}).")
-@click.option("--only", "only", type=click.Choice(KINDS), multiple=True,
-              help="Fetch only this file kind (repeatable): meta = item metadata, train = benchmark 5-core "
-                   "timestamp_w_his train CSV (the user sequences), reviews = full review texts. "
-                   "Overrides --skip-reviews/--with-reviews.")
-@click.option("--skip-reviews/--with-reviews", default=True, show_default=True,
-              help="The review file is large (gigabytes for big categories) and no pipeline step reads it, "
-                   "so it is skipped unless asked for.")
-@click.option("--force", is_flag=True,
-              help="Download again even when a complete file exists; discards any partial .part file.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
-              help="Seconds to wait for a connection or for the next data (not a limit on the whole download).")
-@click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True,
-              help="Extra attempts per request on connection errors, HTTP 5xx/429 or a cut-short body, "
-                   "with exponential backoff (1, 2, 4 ... s); each retry resumes the partial file.")
+@click.option(
+    "--category",
+    required=True,
+    callback=_validate_category_option,
+    help="Amazon Reviews 2023 category, exactly as on the dataset site (e.g. Video_Games, Books). "
+    "Letters, digits and underscore only.",
+)
+@options_for(PrepareSettings, only=("raw_dir",))  # files land in RAW_DIR/CATEGORY/, where dbt reads them
+@click.option(
+    "--base-url",
+    envvar=BASE_URL_ENV,
+    default=DEFAULT_BASE_URL,
+    show_default=True,
+    help=f"Dataset root URL, for a mirror or a test server (env {BASE_URL_ENV}).",
+)
+@click.option(
+    "--only",
+    "only",
+    type=click.Choice(KINDS),
+    multiple=True,
+    help="Fetch only this file kind (repeatable): meta = item metadata, train = benchmark 5-core "
+    "timestamp_w_his train CSV (the user sequences), reviews = full review texts. "
+    "Overrides --skip-reviews/--with-reviews.",
+)
+@click.option(
+    "--skip-reviews/--with-reviews",
+    default=True,
+    show_default=True,
+    help="The review file is large (gigabytes for big categories) and no pipeline step reads it, "
+    "so it is skipped unless asked for.",
+)
+@click.option(
+    "--force", is_flag=True, help="Download again even when a complete file exists; discards any partial .part file."
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for a connection or for the next data (not a limit on the whole download).",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="Extra attempts per request on connection errors, HTTP 5xx/429 or a cut-short body, "
+    "with exponential backoff (1, 2, 4 ... s); each retry resumes the partial file.",
+)
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Show a byte progress bar.")
-def download(category: str, raw_dir: Path, base_url: str, only: tuple[str, ...], skip_reviews: bool,
-             force: bool, timeout: float, retries: int, progress: bool) -> None:
+def download(
+    settings: PrepareSettings,
+    category: str,
+    base_url: str,
+    only: tuple[str, ...],
+    skip_reviews: bool,
+    force: bool,
+    timeout: float,
+    retries: int,
+    progress: bool,
+) -> None:
     """Fetch a category's raw Amazon Reviews 2023 files (McAuley lab) into <raw-dir>/<category>/.
 
     Files are kept gzipped exactly as served. Each goes to <file>.part first (an interrupted download resumes
@@ -519,6 +559,7 @@ def download(category: str, raw_dir: Path, base_url: str, only: tuple[str, ...],
     """
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
+    raw_dir = Path(settings.raw_dir)
     kinds = select_kinds(only, skip_reviews)
     all_urls = category_urls(category, base_url)
     all_dests = category_destinations(category, raw_dir)
@@ -528,8 +569,9 @@ def download(category: str, raw_dir: Path, base_url: str, only: tuple[str, ...],
     failures: list[str] = []
     for kind in kinds:
         try:
-            result = fetch_file(urls[kind], dests[kind], timeout=timeout, retries=retries, progress=progress,
-                                force=force)
+            result = fetch_file(
+                urls[kind], dests[kind], timeout=timeout, retries=retries, progress=progress, force=force
+            )
         except ServerUnreachable as exc:
             # the same host serves every file: no point trying the others
             raise click.ClickException(f"{exc}\n{manual_placement_hint(urls, dests, category, raw_dir)}") from None

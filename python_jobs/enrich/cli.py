@@ -12,17 +12,14 @@ from pathlib import Path
 
 import click
 
-from python_jobs.common.settings import given, setting_option
+from python_jobs.common.settings import options_for
+from python_jobs.enrich.settings import EnrichSettings
 
 TASK_CHOICES = ("all", "descriptions", "titles", "metadata")
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
-@setting_option(
-    "category",
-    "--category",
-    help="Category to enrich; reads <data-dir>/output/<category>/items.parquet (from `dbt build`).",
-)
+@options_for(EnrichSettings, exclude=("enrich_min_coverage",))  # a dbt test threshold, nothing to run here
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -45,53 +42,6 @@ TASK_CHOICES = ("all", "descriptions", "titles", "metadata")
     show_default=True,
     help="Which task: descriptions (NB02), titles (NB03), metadata (NB04, reads the cleaned text), or all.",
 )
-@setting_option(
-    "enrich_provider",
-    "--provider",
-    type=click.Choice(["auto", "offline", "gemini"]),
-    help="gemini = the Gemini API (needs GEMINI_API_KEY in the environment or .env); offline = rules; "
-    "auto = gemini when a key is set. Offline answers are not cached (dbt recomputes them).",
-)
-@setting_option("enrich_model", "--model", help="Gemini model name.")
-@setting_option(
-    "enrich_base_url",
-    "--base-url",
-    envvar="GEMINI_BASE_URL",
-    help="API endpoint override (e.g. a local test server); env GEMINI_BASE_URL; '' = Google's.",
-)
-@setting_option("enrich_api_version", "--api-version", help="API version path segment.")
-@setting_option("enrich_concurrency", "--concurrency", type=click.IntRange(1, 1024), help="Requests in flight at once.")
-@setting_option(
-    "enrich_requests_per_minute",
-    "--rpm",
-    type=click.IntRange(1),
-    help="Global pace in requests per minute, all workers together; set it to your quota.",
-)
-@setting_option(
-    "enrich_max_attempts",
-    "--max-attempts",
-    type=click.IntRange(1, 20),
-    help="Attempts per item (429/5xx/timeouts/bad answers are retried with backoff).",
-)
-@setting_option(
-    "enrich_timeout_s",
-    "--timeout",
-    type=click.FloatRange(0.1),
-    help="Seconds before one request is abandoned (and retried).",
-)
-@setting_option(
-    "enrich_title_batch_size",
-    "--title-batch-size",
-    type=click.IntRange(1, 50),
-    help="Titles sent per request (1 = one per request, as the seed).",
-)
-@setting_option(
-    "enrich_description_batch_size",
-    "--description-batch-size",
-    type=click.IntRange(1, 20),
-    help="Descriptions sent per request (1 = one per request, as the seed). An item missing or unusable "
-    "in a batched answer is retried alone; the cache stays per item.",
-)
 @click.option(
     "--batch-api/--no-batch-api",
     default=False,
@@ -99,18 +49,6 @@ TASK_CHOICES = ("all", "descriptions", "titles", "metadata")
     help="Use the Gemini Batch API (half price, answers within hours): one uploaded JSONL file per job, with "
     "the per-request batch sizes above. Submitted jobs are recorded in the cache; an interrupted run collects "
     "them later instead of submitting again.",
-)
-@setting_option(
-    "enrich_batch_max_requests",
-    "--batch-max-requests",
-    type=click.IntRange(1),
-    help="With --batch-api: requests (JSONL lines) per job.",
-)
-@setting_option(
-    "enrich_batch_max_bytes",
-    "--batch-max-bytes",
-    type=click.IntRange(10_000, 2_000_000_000),
-    help="With --batch-api: bytes per JSONL input file (Google's limit: 2 GB).",
 )
 @click.option(
     "--wait/--no-wait",
@@ -126,9 +64,6 @@ TASK_CHOICES = ("all", "descriptions", "titles", "metadata")
     show_default=True,
     help="With --batch-api: seconds between job status checks.",
 )
-@setting_option(
-    "enrich_cache_path", "--cache", help="Answer cache (SQLite); '' = <data-dir>/cache/<category>/enrichment.sqlite."
-)
 @click.option(
     "--limit", type=click.IntRange(1), default=None, help="Only the first N items (by parent_asin), to try things out."
 )
@@ -141,6 +76,7 @@ TASK_CHOICES = ("all", "descriptions", "titles", "metadata")
     help="Log every request (httpx and SDK messages); default: progress bars and a summary per task.",
 )
 def enrich(
+    settings: EnrichSettings,
     data_dir: Path,
     items_path: Path | None,
     task_name: str,
@@ -151,7 +87,6 @@ def enrich(
     dry_run: bool,
     progress: bool,
     verbose: bool,
-    **settings,
 ) -> None:
     """Clean descriptions and titles and extract metadata for a category (seed notebooks 02-04).
 
@@ -161,18 +96,15 @@ def enrich(
     import pyarrow.parquet as pq
 
     from python_jobs.common.paths import CategoryPaths
-    from python_jobs.common.settings import SettingsError
     from python_jobs.enrich import pipeline
-    from python_jobs.enrich.settings import EnrichSettings
 
     configure_logging(verbose)
     try:
-        s = EnrichSettings.load(given(settings))
-        config = s.config(data_dir, batch_poll_s=batch_poll_s, progress=progress).resolved()
-        paths = CategoryPaths(s.category, data_dir)
-    except (SettingsError, ValueError) as exc:
+        config = settings.config(data_dir, batch_poll_s=batch_poll_s, progress=progress).resolved()
+        paths = CategoryPaths(settings.category, data_dir)
+    except ValueError as exc:  # gemini without a key, a category that is no folder name
         raise click.ClickException(str(exc)) from None
-    category = s.category
+    category = settings.category
     items_file = items_path or (paths.out_dir / "items.parquet")
     if not items_file.is_file():
         raise click.ClickException(
@@ -256,7 +188,9 @@ def _cached_clean(items, config, task_name: str) -> dict[str, str]:
     cached: dict[str, str] = {}
     if config.provider == "gemini" and config.cache_path and Path(config.cache_path).exists():
         with AnswerCache(config.cache_path) as cache:
-            rows = cache.get_many(task.name, task.prompt_version, config.model, [j.key for j in jobs])
+            rows = cache.get_many(
+                task.name, task.cache_version(config.temperature), config.model, [j.key for j in jobs]
+            )
             cached = {k: r.value for k, r in rows.items() if r.status == "ok"}
     rules = OfflineProvider(workers=1)
     by_key = {j.key: j for j in jobs}
@@ -294,7 +228,9 @@ def _dry_run(items, config, task_name: str) -> None:
         cached = 0
         if config.provider == "gemini" and config.cache_path and Path(config.cache_path).exists():
             with AnswerCache(config.cache_path) as cache:
-                rows = cache.get_many(task.name, task.prompt_version, config.model, [j.key for j in jobs])
+                rows = cache.get_many(
+                    task.name, task.cache_version(config.temperature), config.model, [j.key for j in jobs]
+                )
                 cached = sum(1 for r in rows.values() if r.status == "ok")
         click.echo(
             f"{name}: {len(inputs)} items, {len(jobs)} distinct inputs, {cached} cached, "

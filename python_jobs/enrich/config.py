@@ -47,15 +47,16 @@ class EnrichConfig:
     backoff_initial_s: float  # first retry waits ~this long (exponential, with jitter)
     title_batch_size: int  # inputs per request; an unusable item of a batch is retried alone
     description_batch_size: int
+    batch_max_requests: int  # Batch API: requests (JSONL lines, each holding up to a batch size of items) per job
+    batch_max_bytes: int  # Batch API: JSONL input file size per job (Google's limit: 2 GB a file)
     title_max_chars: int  # seed NB03: cleaned title at most this long
     description_max_words: int  # seed NB02: cleaned description under this many words
     cache_path: Path | None  # SQLite file; None = no cache
+    # run-time knobs and constants, not vars
     backoff_max_s: float = 60.0
     temperature: float = 0.0  # cleaning is not creative writing; keeps re-runs comparable
     batch_api: bool = False  # the enrich job may use the Gemini Batch API instead
     batch_poll_s: float = 30.0
-    batch_max_requests: int = 2000  # requests (JSONL lines, each holding up to a batch size of items) per job
-    batch_max_bytes: int = 500_000_000  # JSONL input file size per job (Google's limit: 2 GB a file)
     progress: bool = True
     api_key: str | None = field(default=None, repr=False, compare=False)
 

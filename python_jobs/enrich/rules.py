@@ -13,11 +13,13 @@ import html
 import re
 import unicodedata
 
-from python_jobs.enrich.vocab import squash
+from python_jobs.enrich.vocab import HARDWARE_TYPES, PLATFORMS, PRODUCT_TYPES, squash
 
-DESCRIPTION_INPUT_CHARS = 2000
-DESCRIPTION_MAX_WORDS = 200
+DESCRIPTION_INPUT_CHARS = 2000  # the seed's input cuts (NB02/NB03), not settings
 TITLE_INPUT_CHARS = 200
+# the seed's output limits, which prompt version "v1" stands for (tasks.get_task gives another limit, from the vars
+# enrich_title_max_chars / enrich_description_max_words, its own prompt_version); the cleaners take the limit given
+DESCRIPTION_MAX_WORDS = 200
 TITLE_MAX_CHARS = 200
 
 _SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
@@ -264,9 +266,7 @@ def _finish(segment: str) -> str:
     return segment if segment[-1] in ".!?\"')" else segment + "."
 
 
-def clean_description(
-    text: str | None, max_words: int = DESCRIPTION_MAX_WORDS, input_chars: int = DESCRIPTION_INPUT_CHARS
-) -> str:
+def clean_description(text: str | None, max_words: int, input_chars: int = DESCRIPTION_INPUT_CHARS) -> str:
     """Rule-based description cleaning (see module doc). Returns "" for empty input."""
     if not text or not text.strip():
         return ""
@@ -317,6 +317,24 @@ def clean_description(
 
 
 # ---- titles --------------------------------------------------------------------------------------------------------
+# A word twice (or more) in a row.
+_REPEATED_WORD = re.compile(r"\b(\w+)(?:\s+\1)+\b", re.I)
+# Doubled words that are a stutter, never a name: function words, and the catalogue's own one-word terms
+# (platforms, product and hardware types), which titles get twice where two phrases are glued together
+# ("Nintendo Switch" + "Switch, ..."). Any other word doubled may be a name ("Chop Chop", "Bye Bye", "Go Go").
+_STUTTER_WORDS = frozenset(
+    {"a", "an", "and", "by", "for", "from", "in", "of", "on", "the", "to", "with", "edition", "editions"}
+    | {
+        squash(spelling)
+        for vocabulary in (PLATFORMS, PRODUCT_TYPES, HARDWARE_TYPES)
+        for canonical, spellings in vocabulary.items()
+        for spelling in (canonical, *spellings)
+        # one word with a letter in it: "3DS" and "N64", not the number "360" ("Xbox 360 360 Degree") or "Joy-Con"
+        if re.fullmatch(r"[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*", spelling)
+    }
+)
+
+
 def _drop_redundant_brackets(title: str) -> str:
     """Remove empty brackets and a bracketed part that repeats text found elsewhere in the title."""
     title = re.sub(r"[(\[]\s*[)\]]", " ", title)
@@ -328,9 +346,19 @@ def _drop_redundant_brackets(title: str) -> str:
     return title
 
 
+def _drop_stutter(match: re.Match[str]) -> str:
+    word = match.group(1)
+    return word if squash(word) in _STUTTER_WORDS else match.group(0)
+
+
 def _dedupe_repeats(title: str) -> str:
-    """'Edition Edition' -> 'Edition'; a ' - ' separated part that repeats an earlier one goes."""
-    title = re.sub(r"\b(\w+)(\s+\1\b)+", r"\1", title, flags=re.I)
+    """'Switch Switch' -> 'Switch'; a ' - ' separated part that repeats an earlier one goes.
+
+    A doubled word is dropped only when it is a stutter (_STUTTER_WORDS); any other doubled word may be a name
+    and stays: "Chop Chop", "La La Land", "Bling Bling", "Hey Diddle Diddle", and numbers ("1 1/4-Inch"). A
+    doubled brand ("Hitachi Hitachi") stays too: a harmless repeat, where guessing would break real names.
+    """
+    title = _REPEATED_WORD.sub(_drop_stutter, title)
     parts = re.split(r"\s+[-|]\s+", title)
     kept: list[str] = []
     for part in parts:
@@ -354,7 +382,7 @@ def title_case(title: str) -> str:
     return " ".join(out)
 
 
-def clean_title(text: str | None, max_chars: int = TITLE_MAX_CHARS, input_chars: int = TITLE_INPUT_CHARS) -> str:
+def clean_title(text: str | None, max_chars: int, input_chars: int = TITLE_INPUT_CHARS) -> str:
     """Rule-based title cleaning (see module doc). Returns "" for empty input."""
     if not text or not text.strip():
         return ""

@@ -112,12 +112,13 @@ def run_task(
     jobs, keys = build_jobs(task, items)
     stats.unique_inputs, stats.empty = len(jobs), sum(k is None for k in keys)
     use_cache = cache is not None and provider.cacheable
+    cache_version = provider.cache_version(task)  # not task.prompt_version: a prompt or limit edit must miss
 
     results: dict[str, Outcome] = {}
     cache_hits: set[str] = set()
     if use_cache:
         assert cache is not None
-        for key, row in cache.get_many(task.name, task.prompt_version, provider.model, [j.key for j in jobs]).items():
+        for key, row in cache.get_many(task.name, cache_version, provider.model, [j.key for j in jobs]).items():
             if row.status == "ok":
                 results[key] = Outcome(key, True, row.value, attempts=0)
                 cache_hits.add(key)
@@ -133,7 +134,7 @@ def run_task(
             assert cache is not None
             cache.put(
                 task.name,
-                task.prompt_version,
+                cache_version,
                 provider.model,
                 outcome.key,
                 status="ok" if outcome.ok else "failed",

@@ -13,11 +13,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from functools import cache
 from importlib import resources
 from typing import Any
 
+from python_jobs.common.hashing import fingerprint
 from python_jobs.enrich import rules
 from python_jobs.enrich.extract import MetadataInput, extract_metadata
 from python_jobs.enrich.normalize import MetadataValidationError, is_null_like, normalize_metadata
@@ -125,6 +126,33 @@ class Task:
     def parse_batch(self, answer: str, n: int) -> dict[int, Any]:
         """{position (0-based): value or AnswerError} for each of the n inputs sent."""
         raise NotImplementedError
+
+    def prompt_files(self) -> list[str]:
+        """The prompt templates this task sends (`<name>.<version>.txt`, and the batch one if batchable)."""
+        names = [self.name, self.name + "_batch"] if self.batchable else [self.name]
+        return [load_prompt(name, _base(self.prompt_version)) for name in names]
+
+    def cache_version(self, temperature: float) -> str:
+        """The cache key's version: the readable prompt_version plus a hash of everything that shapes an answer.
+
+        Covered by construction: every field of the task (length limits, input truncation, output tokens; only
+        the fields in _NOT_IN_CACHE_KEY are left out), the text of each prompt template, the JSON schema of a
+        structured answer, and the generation temperature. Editing a prompt file or changing a limit therefore
+        misses the cache once instead of serving answers given to another question.
+        """
+        settings = {k: v for k, v in asdict(self).items() if k not in _NOT_IN_CACHE_KEY}
+        shaped_by = {
+            "settings": settings,
+            "prompts": self.prompt_files(),
+            "schema": response_schema() if self.json_output else None,
+            "temperature": float(temperature),
+        }
+        return f"{self.prompt_version}+{fingerprint(shaped_by)[:12]}"
+
+
+# Task fields that do not change an answer: the name and prompt_version are key columns of their own, the output
+# column only names where the answer goes, and batching is keyed per item (a batched answer is the same answer).
+_NOT_IN_CACHE_KEY = frozenset({"name", "prompt_version", "output_column", "batchable"})
 
 
 @dataclass(frozen=True)

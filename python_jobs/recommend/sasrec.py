@@ -28,12 +28,14 @@ LOSSES = ("ce", "bce")
 
 @dataclass(frozen=True)
 class EncoderConfig:
-    max_len: int = 50  # items seen (the most recent ones)
-    hidden: int = 64
-    blocks: int = 2
-    heads: int = 1
-    ffn: int = 64
-    dropout: float = 0.2
+    """The rec_* sizes (train.encoder_config builds it from RecommendSettings; no defaults here)."""
+
+    max_len: int  # items seen (the most recent ones)
+    hidden: int
+    blocks: int
+    heads: int
+    ffn: int
+    dropout: float
 
     def to_dict(self) -> dict:
         return asdict(self)

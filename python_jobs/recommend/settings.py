@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import (
-    Field,
     NonNegativeFloat,
     NonNegativeInt,
     PositiveFloat,
@@ -16,7 +15,9 @@ from pydantic import (
 )
 
 from python_jobs.common.paths import CategoryPaths
-from python_jobs.common.settings import StageSettings
+from python_jobs.common.settings import StageSettings, setting, uses
+from python_jobs.prepare.settings import PrepareSettings
+from python_jobs.semantic_ids.settings import SemanticIdSettings
 
 ModelName = Literal["popularity", "transition", "sasrec_bce", "sasrec_ce", "sid_sasrec"]
 REFERENCE_MODELS = ("popularity", "transition")  # scored in DuckDB SQL, nothing to train
@@ -26,39 +27,68 @@ NEURAL_MODELS = ("sasrec_bce", "sasrec_ce", "sid_sasrec")
 ORIGINAL_SID_SIZES = {"rec_hidden": 384, "rec_blocks": 4, "rec_heads": 6, "rec_ffn": 1024, "rec_dropout": 0.1}
 
 
-class RecommendSettings(StageSettings):
-    category: str
-    out_dir: str
-    sid_registry_dir: str
-    sid_codebook_size: PositiveInt
-    wandb_project: str
+# evaluation-only, paths and devices: never part of a trained model's registry key
+NOT_KEY = {"affects_model": False}
 
-    rec_models: list[ModelName] = Field(min_length=1)
-    rec_loss: Literal["ce", "bce"]
-    rec_max_len: PositiveInt
-    rec_hidden: PositiveInt
-    rec_blocks: PositiveInt
-    rec_heads: PositiveInt
-    rec_ffn: PositiveInt
-    rec_dropout: float = Field(ge=0.0, lt=1.0)
-    rec_sid_preset: Literal["matched", "original"]
-    rec_epochs: PositiveInt
-    rec_patience: PositiveInt
-    rec_batch_size: PositiveInt
-    rec_lr: PositiveFloat
-    rec_warmup_steps: NonNegativeInt
-    rec_weight_decay: NonNegativeFloat
-    rec_holdout_share: float = Field(gt=0.0, lt=1.0)
-    rec_seed: int
-    rec_seeds: PositiveInt
-    rec_device: str
-    rec_registry_dir: str
-    rec_protocols: list[Literal["sampled", "full"]] = Field(min_length=1)
-    rec_eval_negatives: PositiveInt
-    rec_eval_max_items: int = Field(ge=2)
-    rec_eval_seed: int
-    rec_exclude_history: bool
-    rec_bootstrap_samples: PositiveInt
+
+class RecommendSettings(
+    uses(PrepareSettings, "category", "out_dir"),
+    uses(SemanticIdSettings, "sid_registry_dir", "sid_codebook_size", "wandb_project"),
+    StageSettings,
+):
+    flag_prefixes = ("rec_",)
+
+    rec_models: list[ModelName] = setting("Rows of the comparison table, in this order.", min_length=1, **NOT_KEY)
+    # the model's name (sasrec_ce / sasrec_bce) carries the loss into the key
+    rec_loss: Literal["ce", "bce"] = setting(
+        "sasrec's loss: ce = full softmax over the catalogue; bce = one sampled negative (the original).", **NOT_KEY
+    )
+    rec_max_len: PositiveInt = setting("Most recent items a model reads.")
+    rec_hidden: PositiveInt = setting("Embedding and hidden width.")
+    rec_blocks: PositiveInt = setting("Transformer blocks.")
+    rec_heads: PositiveInt = setting("Attention heads (must divide --hidden).")
+    rec_ffn: PositiveInt = setting("Feed-forward width inside a block.")
+    rec_dropout: float = setting("Dropout rate.", ge=0.0, lt=1.0)
+    # for_model() turns the preset into the sizes above, which are in the key
+    rec_sid_preset: Literal["matched", "original"] = setting(
+        "sid_sasrec sizes: matched = the sizes above; original = 384 wide, 4 blocks, 6 heads, FFN 1024, dropout 0.1.",
+        **NOT_KEY,
+    )
+    rec_epochs: PositiveInt = setting("Most epochs (early stopping may end sooner).")
+    rec_patience: PositiveInt = setting("Stop after this many epochs without a better held-out NDCG@10.")
+    rec_batch_size: PositiveInt = setting("Sequences per step.")
+    rec_lr: PositiveFloat = setting("AdamW learning rate.")
+    rec_warmup_steps: NonNegativeInt = setting("Linear lr warm-up steps.")
+    rec_weight_decay: NonNegativeFloat = setting("AdamW weight decay on linear weights.")
+    rec_holdout_share: float = setting(
+        "Share of train users whose last item is held out for early stopping.", gt=0.0, lt=1.0
+    )
+    rec_seed: int = setting("Seed of init, batch order, dropout, negatives, hold-out.")
+    # each seed is its own model (rec_seed + i is in the key); the count only says how many are trained
+    rec_seeds: PositiveInt = setting(
+        "Train each neural model with this many seeds (rec_seed, rec_seed + 1, ...); rec_metrics adds their mean and std.",
+        **NOT_KEY,
+    )
+    rec_device: str = setting("auto (CUDA when present) | cpu | cuda[:N].", **NOT_KEY)
+    rec_registry_dir: str = setting(
+        "Model registry root ('' = sid_registry_dir, else data/registry/CATEGORY, shared with dbt build).", **NOT_KEY
+    )
+    rec_protocols: list[Literal["sampled", "full"]] = setting(
+        "Evaluation protocols: sampled (the original's negatives) and/or full (the whole catalogue).",
+        min_length=1,
+        **NOT_KEY,
+    )
+    rec_eval_negatives: PositiveInt = setting("Sampled protocol: negatives per user.", flag="--negatives", **NOT_KEY)
+    rec_eval_max_items: int = setting(
+        "Sampled protocol: each val sequence is first cut to its last N items.", ge=2, **NOT_KEY
+    )
+    rec_eval_seed: int = setting("Seed of the sampled negatives and the bootstrap.", **NOT_KEY)
+    rec_exclude_history: bool = setting(
+        "Full protocol: exclude the user's own history items from the candidates.",
+        flag="--exclude-history/--keep-history",
+        **NOT_KEY,
+    )
+    rec_bootstrap_samples: PositiveInt = setting("Bootstrap resamples per interval.", flag="--bootstrap", **NOT_KEY)
 
     @field_validator("rec_heads")
     @classmethod

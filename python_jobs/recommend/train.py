@@ -9,8 +9,8 @@ NDCG@10 is kept (the original selected on a target it had trained on). Training 
 without improvement or after rec_epochs.
 
 Registry entry `<registry>/<model>-<fingerprint16>/` (python_jobs.common.registry), keyed by the training data's
-content, the catalogue (and its codes for sid_sasrec), the model and every setting that changes the result
-(seed included; the device is not: a GPU-trained model serves CPU builds):
+content, the catalogue (and its codes for sid_sasrec), the model and RecommendSettings.model_key(): every
+setting not declared `affects_model=False` (seed included; the device is not: a GPU-trained model serves CPU builds):
     checkpoints/latest.pt   model + optimizer + epoch + best so far, after every epoch: a killed run resumes here
     model.pt                the selected model and its config
     metrics.jsonl           per epoch: train loss, held-out hit@10 / ndcg@10
@@ -98,33 +98,16 @@ def build_model(name: str, catalogue: Catalogue, settings: RecommendSettings) ->
     raise ValueError(f"unknown model {name!r}; trainable models: {NEURAL_MODELS}")
 
 
-def training_config(settings: RecommendSettings) -> dict[str, Any]:
-    """Every setting that changes the trained model (and nothing that does not, e.g. the device)."""
-    return {
-        k: getattr(settings, k)
-        for k in (
-            "rec_epochs",
-            "rec_patience",
-            "rec_batch_size",
-            "rec_lr",
-            "rec_warmup_steps",
-            "rec_weight_decay",
-            "rec_holdout_share",
-            "rec_seed",
-        )
-    }
-
-
 def model_fingerprint(name: str, data: TrainingData, settings: RecommendSettings) -> str:
+    """The registry key: the data's content and every setting not marked `affects_model=False` (by construction,
+    so a new setting is part of the key unless its declaration says it cannot change the model)."""
     return fingerprint(
         {
             "trainer_version": TRAINER_VERSION,
             "model": name,
-            "encoder": encoder_config(settings).to_dict(),
             "train": data.train.content_hash(),
             "catalogue": data.catalogue.content_hash(with_codes=name == "sid_sasrec"),
-            "codebook_size": settings.sid_codebook_size if name == "sid_sasrec" else None,
-            "training": training_config(settings),
+            "settings": settings.model_key(name),
         }
     )
 
@@ -277,7 +260,7 @@ def train_model(
         "seconds_per_epoch": state["seconds"] / max(1, state["epoch"]),
         "device": device,
         "encoder": encoder_config(settings).to_dict(),
-        "training": training_config(settings),
+        "training": settings.model_key(name),
         "n_items": data.catalogue.n_items,
     }
     tracker.summary(summary)

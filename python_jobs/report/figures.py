@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
@@ -16,6 +16,8 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
+
+from python_jobs.report.formatting import is_missing, show  # noqa: E402
 
 
 class Image(NamedTuple):
@@ -74,7 +76,7 @@ def hbar(
 ) -> Image:
     """One horizontal bar per label, top to bottom in the given order, each with its value."""
     with canvas(height=0.9 + 0.28 * len(labels)) as (fig, ax):
-        bars = ax.barh(range(len(labels)), values, color=colors or PALETTE[0])
+        bars = ax.barh(range(len(labels)), bar_lengths(values), color=colors or PALETTE[0])
         ax.set_yticks(range(len(labels)), labels)
         ax.invert_yaxis()
         ax.grid(axis="y", visible=False)
@@ -83,7 +85,7 @@ def hbar(
         ax.set(xlabel=xlabel)
         if xmax is not None:
             ax.set_xlim(0, xmax)
-        ax.bar_label(bars, labels=[fmt.format(v) for v in values], padding=2, fontsize=7)
+        ax.bar_label(bars, labels=[show(v, fmt) for v in values], padding=2, fontsize=7)
         ax.margins(x=0.12)
         return to_uri(fig)
 
@@ -105,13 +107,13 @@ def grouped_bars(
         width = 0.8 / max(len(series), 1)
         for i, (name, values) in enumerate(series.items()):
             x = [c + (i - (len(series) - 1) / 2) * width for c in range(len(categories))]
-            heights = [v if v is not None else 0 for v in values]
+            heights = bar_lengths(values)
             yerr = None
             if errors and name in errors:
                 low, high = errors[name]
                 yerr = [
-                    [max(h - (lo if lo is not None else h), 0) for h, lo in zip(heights, low)],
-                    [max((hi if hi is not None else h) - h, 0) for h, hi in zip(heights, high)],
+                    [0 if is_missing(lo) else max(h - lo, 0) for h, lo in zip(heights, low)],
+                    [0 if is_missing(hi) else max(hi - h, 0) for h, hi in zip(heights, high)],
                 ]
             ax.bar(
                 x,
@@ -156,7 +158,7 @@ def histograms(panels: Sequence[tuple[str, Sequence[float], Sequence[float]]], x
 
 def length_distribution(lengths: Sequence[int], counts: Sequence[int], cumulative_pct: Sequence[float]) -> Image:
     with canvas() as (fig, ax):
-        ax.bar(lengths, counts, width=0.9, color=PALETTE[0])
+        ax.bar(lengths, bar_lengths(counts), width=0.9, color=PALETTE[0])
         ax.set(title="Sequence length (items per user, target included)", xlabel="items", ylabel="sequences")
         twin = ax.twinx()
         twin.plot(lengths, cumulative_pct, color=PALETTE[1], linewidth=1.5)
@@ -209,10 +211,9 @@ def code_usage(levels: dict[int, Sequence[int]], codebook_sizes: dict[int, int],
     with canvas() as (fig, ax):
         for level, counts in sorted(levels.items()):
             ordered = sorted(counts, reverse=True)
-            ordered += [0] * max(codebook_sizes.get(level, len(ordered)) - len(ordered), 0)
-            label = (
-                f"level {level}: {sum(1 for c in counts if c)} codes used, perplexity {perplexity.get(level, 0):.0f}"
-            )
+            size = codebook_sizes.get(level)
+            ordered += [0] * (0 if is_missing(size) else max(size - len(ordered), 0))  # unknown size: used codes only
+            label = f"level {level}: {sum(1 for c in counts if c)} codes used, perplexity {show(perplexity.get(level), '{:.0f}')}"
             ax.plot(range(1, len(ordered) + 1), ordered, label=label, linewidth=1.4)
         ax.set(title="Items per code (codes ranked by use)", xlabel="code rank", ylabel="items")
         ax.legend()
@@ -235,12 +236,12 @@ def bar_panels(
         try:
             flat = list(np.ravel(axes))
             for ax, (title, labels, values, xlabel) in zip(flat, panels):
-                bars = ax.barh(range(len(labels)), values, color=PALETTE[0])
+                bars = ax.barh(range(len(labels)), bar_lengths(values), color=PALETTE[0])
                 ax.set_yticks(range(len(labels)), [_shorten(label) for label in labels])
                 ax.invert_yaxis()
                 ax.grid(axis="y", visible=False)
                 ax.set(title=title, xlabel=xlabel)
-                ax.bar_label(bars, labels=[fmt.format(v) for v in values], padding=2, fontsize=7)
+                ax.bar_label(bars, labels=[show(v, fmt) for v in values], padding=2, fontsize=7)
                 ax.margins(x=0.18)
             for ax in flat[len(panels) :]:
                 ax.set_visible(False)
@@ -287,6 +288,11 @@ def _shared_legend(fig: Any, ax: Any) -> None:
     handles, labels = ax.get_legend_handles_labels()
     if len(labels) > 1:
         fig.legend(handles, labels, loc="outside upper center", ncols=len(labels))
+
+
+def bar_lengths(values: Iterable[Any]) -> list[float]:
+    """Bar lengths: a missing value draws no bar (its label says it is missing)."""
+    return [0.0 if is_missing(v) else v for v in values]
 
 
 def _shorten(text: str, limit: int = 28) -> Image:

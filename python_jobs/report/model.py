@@ -1,12 +1,12 @@
-"""What a report section holds (figures, tables, key facts) and how its numbers are written."""
+"""What a report section holds: figures, tables, key facts (numbers are written by formatting.py)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from python_jobs.report import figures
+from python_jobs.report.formatting import MISSING
 
 
 @dataclass
@@ -28,7 +28,7 @@ class Table:
         return [all(NUMERIC.match(str(row[i])) for row in self.rows) for i in range(len(self.columns))]
 
 
-NUMERIC = re.compile(r"^[\d\s.,%\[\]–+-]*$")
+NUMERIC = re.compile(rf"^[\d\s.,%\[\]{MISSING}+-]*$")
 
 
 @dataclass
@@ -47,26 +47,3 @@ class Section:
     @property
     def built(self) -> bool:
         return len(self.missing) < len(self.tables_used)
-
-
-# ---------------------------------------------------------------------------------------------------- formatting
-
-
-def count(value: Any) -> str:
-    return "–" if value is None else f"{int(value):,}"
-
-
-def share(value: Any, digits: int = 1) -> str:
-    return "–" if value is None else f"{100 * float(value):.{digits}f}%"
-
-
-def number(value: Any, digits: int = 3) -> str:
-    return "–" if value is None else f"{float(value):,.{digits}f}"
-
-
-def interval(value: Any, low: Any, high: Any, digits: int = 3) -> str:
-    if value is None:
-        return "–"
-    if low is None or high is None:
-        return number(value, digits)
-    return f"{float(value):.{digits}f} [{float(low):.{digits}f}, {float(high):.{digits}f}]"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +65,9 @@ class QuantizerSpec:
     kind: str  # "rqvae" | "rqkmeans"
     model: Any  # RQVAEConfig | RQKMeansConfig
     train: TrainConfig
+    # the registry key's settings: SemanticIdSettings.model_key(kind), every var that can change this kind's model
+    # (empty for a spec read back from a saved model, which is loaded by id, never keyed again)
+    key: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def levels(self) -> int:
@@ -76,7 +79,7 @@ class QuantizerSpec:
 
     def to_dict(self) -> dict:
         train = asdict(self.train)
-        if self.kind == "rqkmeans":  # only what changes the result belongs in the fingerprint
+        if self.kind == "rqkmeans":  # the training settings an RQ-KMeans uses
             train = {
                 "seed": self.train.seed,
                 "val_fraction": self.train.val_fraction,

@@ -3,7 +3,8 @@
     result = QuantizerRegistry(Path("data/registry/sample")).get_or_train(data, spec)
     result.codes                                       # pyarrow: parent_asin, sid_0, sid_1, sid_2
 
-An entry is keyed by a fingerprint of (embeddings content, quantizer kind + config, training config incl. seed),
+An entry is keyed by a fingerprint of the embeddings' content and every stage-3 var that can change the model
+(SemanticIdSettings.model_key, seed included),
 so a dbt re-run or a CLI call with the same inputs loads the model instead of training it again, and a model
 trained by `python -m python_jobs train-rqvae` on a GPU is picked up by `dbt build`. Entry folder:
     config.json        what was trained on what (written first)
@@ -37,7 +38,20 @@ from python_jobs.semantic_ids.train import TRAINERS
 
 
 def spec_fingerprint(spec: QuantizerSpec, embeddings_hash: str) -> str:
-    return hash_payload({"trainer_version": TRAINER_VERSION, "embeddings": embeddings_hash, **spec.to_dict()})
+    """The registry key: the embeddings' content, the input width and every stage-3 var that can change this kind of
+    quantizer (SemanticIdSettings.model_key: all fields not declared `affects_model=False` or for the other kind)."""
+    if not spec.key:
+        raise ValueError(
+            "a quantizer spec without settings has no registry key: use SemanticIdSettings.quantizer_spec()"
+        )
+    return hash_payload(
+        {
+            "trainer_version": TRAINER_VERSION,
+            "embeddings": embeddings_hash,
+            "input_dim": spec.model.input_dim,
+            "settings": spec.key,
+        }
+    )
 
 
 def codes_table(asins: np.ndarray, codes: np.ndarray) -> pa.Table:

@@ -9,63 +9,148 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt
+from pydantic import NonNegativeInt, PositiveFloat, PositiveInt
 
 from python_jobs.common.paths import CategoryPaths
-from python_jobs.common.settings import StageSettings
+from python_jobs.common.settings import StageSettings, setting, uses
+from python_jobs.prepare.settings import PrepareSettings
 
-Fraction = Field(ge=0.0, le=1.0)
+Fraction = {"ge": 0.0, "le": 1.0}
+VAE = ("rqvae",)  # affects only an RQ-VAE's registry key
+KMEANS = ("rqkmeans",)
+# covered by the embeddings' content hash in the key, or used only after the quantizer is trained
+NOT_KEY = {"affects_model": False}
 
 
-class SemanticIdSettings(StageSettings):
-    category: str
+class SemanticIdSettings(uses(PrepareSettings, "category"), StageSettings):
+    flag_prefixes = ("embedding_", "sid_")
+
     # embeddings
-    embedding_model: str
-    embedding_batch_size: PositiveInt
-    embedding_max_length: NonNegativeInt  # 0 = the model's default
-    embedding_instruction: str  # "default" = the model's own; "" = none
-    embedding_device: str
-    embedding_dtype: Literal["float32", "float16", "bfloat16"]
-    embedding_cache_dir: str  # "" = data/cache/<category>/embeddings
+    embedding_model: str = setting(
+        "'minilm' (packaged offline all-MiniLM-L6-v2, 384-d), 'Qwen/Qwen3-Embedding-0.6B' (1024-d, last-token "
+        "pooling; needs the weights in the local HF cache or --allow-download), or any sentence-transformers name "
+        "or local folder.",
+        **NOT_KEY,
+    )
+    embedding_batch_size: PositiveInt = setting("Texts per encoder batch.", **NOT_KEY)
+    embedding_max_length: NonNegativeInt = setting(
+        "Max tokens per text; 0 = the model's default (MiniLM 256, Qwen 2048).", **NOT_KEY
+    )
+    embedding_instruction: str = setting(
+        "Prefix put before every text: 'default' = the model's own (none for MiniLM, the original's "
+        "'Instruct: ...\\nQuery: ' task prompt for Qwen3), '' = none.",
+        **NOT_KEY,
+    )
+    embedding_device: str = setting("auto (CUDA when present), cpu, cuda or cuda:N.", **NOT_KEY)
+    embedding_dtype: Literal["float32", "float16", "bfloat16"] = setting(
+        "Encoder precision; half precision only on a GPU. Part of the cache key.", **NOT_KEY
+    )
+    embedding_cache_dir: str = setting(
+        "Embedding cache folder ('' = data/cache/CATEGORY/embeddings; shared with dbt's item_embeddings).", **NOT_KEY
+    )
     # quantizer and registry
-    quantizer: Literal["rqvae", "rqkmeans"]
-    sid_registry_model: str  # "" = train or load by fingerprint
-    sid_registry_dir: str  # "" = data/registry/<category>
+    quantizer: Literal["rqvae", "rqkmeans"] = setting(
+        "rqvae: MLP autoencoder + residual codebooks; rqkmeans: residual k-means, no training loop."
+    )
+    sid_registry_model: str = setting(
+        "Pin a registry entry by id (e.g. rqvae-0123abcd4567ef89); '' = train or load by fingerprint.", **NOT_KEY
+    )
+    sid_registry_dir: str = setting(
+        "Model registry folder ('' = data/registry/CATEGORY).", flag="--registry", **NOT_KEY
+    )
     # stable IDs across catalogue refreshes (python_jobs.semantic_ids.stable)
-    sid_mode: Literal["fresh", "assign"]  # assign = keep the pinned model's ledger IDs, place new items only
-    sid_changed_items: Literal["keep", "reencode"]  # assign: an item whose text changed keeps its ID or not
-    sid_reference_ids: str  # "" = the ledger next to the model; else a parquet of earlier IDs
-    sid_levels: PositiveInt  # dbt builds need 3 (the Semantic-ID format); the CLI trains other shapes too
-    sid_codebook_size: int = Field(ge=2)
-    sid_latent_dim: PositiveInt
-    sid_hidden_dims: tuple[PositiveInt, ...] = Field(min_length=1)
-    sid_steps: int = Field(ge=2)
-    sid_batch_size: PositiveInt
-    sid_lr: PositiveFloat
-    sid_min_lr_ratio: float = Fraction
-    sid_warmup_steps: NonNegativeInt
-    sid_weight_decay: float = Field(ge=0.0)
-    sid_grad_clip: PositiveFloat
-    sid_commitment: float = Field(ge=0.0)
-    sid_recon_loss: Literal["sum", "mean"]
-    sid_standardize: bool
-    sid_gradient: Literal["rotation", "ste"]
-    sid_ae_warmup_steps: NonNegativeInt
-    sid_kmeans_init: bool
-    sid_kmeans_iters: PositiveInt
-    sid_kmeans_max_items: PositiveInt
-    sid_dead_code: Literal["reset", "none"]
-    sid_dead_code_every: PositiveInt
-    sid_dead_code_until: float = Fraction
-    sid_eval_every: PositiveInt
-    sid_log_every: PositiveInt
-    sid_val_fraction: float = Field(ge=0.0, lt=0.5)
-    sid_seed: int
-    sid_collision_policy: Literal["last_level", "none"]
-    sid_n_init: PositiveInt
-    sid_minibatch: bool
-    sid_device: str
-    wandb_project: str
+    sid_mode: Literal["fresh", "assign"] = setting(
+        "fresh = IDs from today's catalogue; assign = keep the pinned model's ledger IDs, place new items only.",
+        **NOT_KEY,
+    )
+    sid_changed_items: Literal["keep", "reencode"] = setting(
+        "assign: an item whose text changed keeps its ID (keep) or gets a new one (reencode).", **NOT_KEY
+    )
+    sid_reference_ids: str = setting(
+        "'' = the pinned model's ledger; a path = a parquet of earlier IDs to keep instead.", **NOT_KEY
+    )
+    sid_levels: PositiveInt = setting("Code levels (dbt builds need 3).")
+    sid_codebook_size: int = setting("Codes per level.", ge=2)
+    sid_latent_dim: PositiveInt = setting(
+        "RQ-VAE latent / code size.", flag=("--latent-dim", "--dims"), affects_model=VAE
+    )
+    sid_hidden_dims: tuple[PositiveInt, ...] = setting(
+        "RQ-VAE encoder widths between the input and the latent (decoder mirrors them), SiLU between.",
+        min_length=1,
+        affects_model=VAE,
+    )
+    sid_steps: int = setting(
+        "Optimizer steps. The default is sized for the ~3k-item sample on CPU; use --epochs at full scale.",
+        ge=2,
+        affects_model=VAE,
+    )
+    sid_batch_size: PositiveInt = setting("Items per step.", affects_model=VAE)
+    sid_lr: PositiveFloat = setting("AdamW peak learning rate.", affects_model=VAE)
+    sid_min_lr_ratio: float = setting("Cosine decay ends at lr x this.", **Fraction, affects_model=VAE)
+    sid_warmup_steps: NonNegativeInt = setting("Linear learning-rate warm-up.", affects_model=VAE)
+    sid_weight_decay: float = setting(
+        "AdamW weight decay on linear weights (never on codebooks or biases).", ge=0.0, affects_model=VAE
+    )
+    sid_grad_clip: PositiveFloat = setting("Gradient-norm clip.", affects_model=VAE)
+    sid_commitment: float = setting("Commitment weight beta on ||r - sg(q)||^2.", ge=0.0, affects_model=VAE)
+    sid_recon_loss: Literal["sum", "mean"] = setting(
+        "Reconstruction scaling: sum of squared errors over input dims (keeps it from being swamped by the VQ "
+        "terms on unit-norm embeddings) or per-dim mean (the original, prone to collapse).",
+        affects_model=VAE,
+    )
+    sid_standardize: bool = setting(
+        "Z-score each input dimension (training-item stats) before encoding; the other collapse remedy."
+    )
+    sid_gradient: Literal["rotation", "ste"] = setting(
+        "Gradient through the quantizer: rotation trick or straight-through estimator.", affects_model=VAE
+    )
+    sid_ae_warmup_steps: NonNegativeInt = setting(
+        "Autoencoder-only steps before k-means initialises the codebooks on the encoder's latents.",
+        affects_model=VAE,
+    )
+    sid_kmeans_init: bool = setting(
+        "Initialise codebooks by k-means on encoded latents (off: uniform random init).", affects_model=VAE
+    )
+    sid_kmeans_iters: PositiveInt = setting("Lloyd iterations of the k-means init (RQ-VAE) or of each RQ-KMeans level.")
+    sid_kmeans_max_items: PositiveInt = setting(
+        "RQ-VAE k-means init runs on at most this many (seeded) training items.", affects_model=VAE
+    )
+    sid_dead_code: Literal["reset", "none"] = setting(
+        "reset: a code no item used during a window is moved onto a random residual of the batch; none: never.",
+        affects_model=VAE,
+    )
+    sid_dead_code_every: PositiveInt = setting("Dead-code window, in steps.", affects_model=VAE)
+    sid_dead_code_until: float = setting(
+        "Re-seeding stops after this fraction of the steps; the model is selected only after it, so the reported "
+        "usage is what training kept, not what a reset forced.",
+        **Fraction,
+        affects_model=VAE,
+    )
+    sid_eval_every: PositiveInt = setting(
+        "Evaluate (held-out reconstruction, IDs over all items), checkpoint and maybe select every N steps.",
+        affects_model=VAE,
+    )
+    sid_log_every: PositiveInt = setting("Training metrics every N steps.", **NOT_KEY)
+    sid_val_fraction: float = setting("Held-out share of items (seeded) used to select the checkpoint.", ge=0.0, lt=0.5)
+    sid_seed: int = setting("Seed for init, split, batches and k-means.")
+    sid_collision_policy: Literal["last_level", "none"] = setting(
+        "After selection, items sharing all codes move to their nearest free last-level code (last_level; items "
+        "that were unique never move), or keep their nearest codes (none). The collision index separates "
+        "whatever still collides."
+    )
+    sid_n_init: PositiveInt = setting("RQ-KMeans restarts per level.", affects_model=KMEANS)
+    sid_minibatch: bool = setting("RQ-KMeans with MiniBatchKMeans (faster, slightly worse).", affects_model=KMEANS)
+    sid_device: str = setting(
+        "auto (CUDA when torch sees a GPU), cpu, cuda or cuda:N. Not part of the registry key: a GPU-trained "
+        "model serves CPU builds.",
+        **NOT_KEY,
+    )
+    wandb_project: str = setting(
+        "W&B project; used only when WANDB_MODE=offline|online or WANDB_API_KEY is set.", **NOT_KEY
+    )
+    # sequences in Semantic IDs (SQL: int_user_split)
+    sid_val_share: float = setting("Share of users in the validation split.", gt=0.0, lt=1.0, **NOT_KEY)
+    sid_split_salt: str = setting("Salt of the user bucket md5(user_id || salt); change to re-draw.", **NOT_KEY)
 
     def paths(self, data_dir: Path | str = "data") -> CategoryPaths:
         return CategoryPaths(self.category, Path(data_dir))
@@ -141,4 +226,4 @@ class SemanticIdSettings(StageSettings):
                 recon_loss=self.sid_recon_loss,
                 standardize=self.sid_standardize,
             )
-        return QuantizerSpec(self.quantizer, model, train)
+        return QuantizerSpec(self.quantizer, model, train, key=self.model_key(self.quantizer))

@@ -6,6 +6,7 @@ records tampered with to prove the dbt tests can fail) work on a copy of it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from python_jobs.common.settings import project_vars
 from tests.dbt_helpers import DbtProject, copy_of, failure_messages
 
 pytestmark = pytest.mark.e2e
@@ -123,6 +125,14 @@ def test_splits_have_no_leaks(sample_build: DbtProject):
         where split = 'train' and type in ('A', 'B') and parent_asin in (select parent_asin from sample.int_heldout_items)""")
         == [(0,)]
     )
+
+
+def test_heldout_items_are_drawn_by_the_users_split_rule(sample_build: DbtProject):
+    """One bucket rule for every draw (macros/hash_bucket.sql): md5(key || salt), first 32 bits, mod 10000."""
+    salt, share = project_vars()["ft_heldout_salt"], project_vars()["ft_heldout_item_share"]
+    items = [asin for (asin,) in sample_build.query("select parent_asin from sample.int_item_facts")]
+    expected = {a for a in items if int(hashlib.md5((a + salt).encode()).hexdigest()[:8], 16) % 10000 < share * 10000}
+    assert {a for (a,) in sample_build.query("select parent_asin from sample.int_heldout_items")} == expected
 
 
 def test_stats_account_for_every_rendered_row(sample_build: DbtProject):

@@ -134,7 +134,9 @@ def test_item_that_keeps_failing_falls_back_alone_and_is_retried_next_run(fake, 
     assert rows[1]["clean_description"] == expected(1)  # the rules' answer (the fake's keeps "BUY NOW!!!"), not "NA"
     assert stats.requests == 4 and stats.ok == 3 and stats.failed == 1
     key = rows[1]["input_hash"]
-    failed = cache.get_many("clean_description", "v1", MODEL, [key])[key]
+    failed = cache.get_many("clean_description", provider(fake).cache_version(get_task("descriptions")), MODEL, [key])[
+        key
+    ]
     assert failed.status == "failed" and failed.value is None
     fake.reset_counts()
     table, stats = run_task(get_task("descriptions"), items, provider(fake), cache, progress=False)

@@ -22,8 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests.fakes live
 from python_jobs.enrich.cache import AnswerCache  # noqa: E402
 from python_jobs.enrich.cli import enrich  # noqa: E402
 from python_jobs.enrich.providers.base import Job  # noqa: E402
-from python_jobs.enrich.providers.gemini import FatalProviderError, GeminiProvider  # noqa: E402
+from python_jobs.enrich.providers.gemini import GeminiProvider  # noqa: E402
 from python_jobs.enrich.providers.gemini_batch import plan_jobs  # noqa: E402
+from python_jobs.enrich.providers.gemini_errors import FatalProviderError  # noqa: E402
 from python_jobs.enrich.runner import build_jobs, run_task  # noqa: E402
 from python_jobs.enrich.tasks import get_task  # noqa: E402
 from tests.fakes.enrich import gemini_provider, items_table  # noqa: E402
@@ -156,7 +157,7 @@ def test_an_interrupted_run_is_collected_not_submitted_again(fake, tmp_path):
     table, stats = run("titles", titles(20), p, cache, wait=False)
     assert fake.calls["batch_create"] == 3 and stats.pending == 20 and stats.batch_jobs_submitted == 3
     assert set(table.column("status").to_pylist()) == {"pending"} and cache.counts() == {}
-    records = cache.open_batch_jobs("clean_title", "v1", MODEL)
+    records = cache.open_batch_jobs("clean_title", p.cache_version(get_task("titles")), MODEL)
     assert [len(r.requests) for r in records] == [2, 2, 1] and all(r.input_file for r in records)
     # the next run, even over fewer items, collects the recorded jobs: no upload, no create, nothing online
     fake.reset_counts()
@@ -165,7 +166,7 @@ def test_an_interrupted_run_is_collected_not_submitted_again(fake, tmp_path):
     assert fake.calls["file_download"] == 3 and stats.batch_jobs_collected == 3 and stats.batch_jobs_submitted == 0
     assert set(table.column("status").to_pylist()) == {"ok"} and table.num_rows == 12
     assert cache.counts() == {("clean_title", "ok"): 20}  # the 8 items this run did not ask for are kept too
-    assert cache.open_batch_jobs("clean_title", "v1", MODEL) == []
+    assert cache.open_batch_jobs("clean_title", p.cache_version(get_task("titles")), MODEL) == []
     assert cache.batch_job_states("clean_title") == {"collected": 3}
 
 
@@ -217,7 +218,9 @@ def test_jobs_recorded_inline_by_an_older_version_are_collected(fake, tmp_path):
     client = p.make_client()
     requests = [types.InlinedRequest(contents=task.prompt(j.text), metadata={"key": j.key}) for j in jobs]
     created = client.batches.create(model=MODEL, src=requests)
-    cache.add_batch_job(created.name, task.name, "v1", MODEL, "JOB_STATE_PENDING", [j.key for j in jobs])
+    cache.add_batch_job(
+        created.name, task.name, p.cache_version(task), MODEL, "JOB_STATE_PENDING", [j.key for j in jobs]
+    )
     fake.reset_counts()
     table, stats = run("titles", titles(3), p, cache)
     assert "batch_create" not in fake.calls and stats.batch_jobs_collected == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import sys
 import time
@@ -13,7 +14,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests.fakes live
 
 from python_jobs.enrich.cache import AnswerCache  # noqa: E402
 from python_jobs.enrich.extract import MetadataInput  # noqa: E402
-from python_jobs.enrich.providers.gemini import FatalProviderError, GeminiProvider, _server_retry_delay  # noqa: E402
+from python_jobs.enrich.providers.gemini import GeminiProvider  # noqa: E402
+from python_jobs.enrich.providers.gemini_errors import FatalProviderError, server_retry_delay  # noqa: E402
 from python_jobs.enrich.runner import run_task  # noqa: E402
 from python_jobs.enrich.tasks import get_task  # noqa: E402
 from tests.fakes.enrich import gemini_provider  # noqa: E402
@@ -92,14 +94,17 @@ def test_503_until_out_of_attempts_falls_back_and_is_retried_next_run(fake, tmp_
     assert row["attempts"] == 4 and "503" in row["error"]
     assert row["clean_description"] == "ITEM-1 & a plain description of product number 1."  # the rules' answer
     assert stats.failed == 1 and stats.ok == 2
-    failed = cache.get_many("clean_description", "v1", "gemini-2.5-flash-lite", [row["input_hash"]])[row["input_hash"]]
+    version = provider(fake).cache_version(get_task("descriptions"))  # the prompt_version plus the settings' hash
+    failed = cache.get_many("clean_description", version, "gemini-2.5-flash-lite", [row["input_hash"]])[
+        row["input_hash"]
+    ]
     assert failed.status == "failed" and failed.value is None and failed.attempts == 4
     fake.reset_counts()
     table, stats = run_task(get_task("descriptions"), descriptions(3), provider(fake), cache, progress=False)
     assert fake.calls["generate"] == 1 and stats.cached == 2 and stats.called == 1 and stats.ok == 1
     assert table.to_pylist()[1]["status"] == "ok"
     assert (
-        cache.get_many("clean_description", "v1", "gemini-2.5-flash-lite", [row["input_hash"]])[
+        cache.get_many("clean_description", version, "gemini-2.5-flash-lite", [row["input_hash"]])[
             row["input_hash"]
         ].attempts
         == 5
@@ -212,7 +217,22 @@ def test_server_retry_delay_is_read_from_retry_info():
     class E(Exception):
         details = {"error": {"details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "7s"}]}}
 
-    assert _server_retry_delay(E()) == 7.0 and _server_retry_delay(ValueError()) is None
+    assert server_retry_delay(E()) == 7.0 and server_retry_delay(ValueError()) is None
+
+
+def test_the_gemini_modules_import_one_way():
+    """gemini.py -> gemini_batch.py -> gemini_errors.py: no module imports one that imports it (no circle)."""
+    providers = Path(__file__).resolve().parents[2] / "python_jobs" / "enrich" / "providers"
+
+    def imported(module: str) -> set[str]:
+        tree = ast.parse((providers / f"{module}.py").read_text())
+        names = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        names |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        return {name.rsplit(".", 1)[-1] for name in names if name.startswith("python_jobs.enrich.providers.")}
+
+    assert imported("gemini") >= {"gemini_batch", "gemini_errors"}
+    assert "gemini" not in imported("gemini_batch") and "gemini_errors" in imported("gemini_batch")
+    assert not imported("gemini_errors") & {"gemini", "gemini_batch"}
 
 
 # the Batch API path (JSONL files, resume, failed jobs): test_enrich_batch_api.py

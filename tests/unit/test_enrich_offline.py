@@ -15,9 +15,12 @@ from python_jobs.enrich.extract import MetadataInput, extract_metadata
 from python_jobs.enrich.normalize import normalize_metadata
 from python_jobs.enrich.providers.offline import OfflineProvider
 from python_jobs.enrich.runner import run_task
+from python_jobs.enrich.settings import EnrichSettings
 from python_jobs.enrich.tasks import get_task
 
 INDUSTRIAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "Industrial" / "meta_Industrial.jsonl.gz"
+
+LIMITS = EnrichSettings.load()  # the length limits of the dbt_project.yml vars
 
 
 @pytest.mark.parametrize(
@@ -38,13 +41,16 @@ INDUSTRIAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "I
     ],
 )
 def test_title_rules(raw, expected):
-    assert rules.clean_title(raw) == expected
+    assert rules.clean_title(raw, LIMITS.enrich_title_max_chars) == expected
 
 
 def test_title_length_limit_cuts_at_a_word():
-    title = rules.clean_title("Ultimate " * 60)
+    title = rules.clean_title("Ultimate " * 60, LIMITS.enrich_title_max_chars)
     assert 0 < len(title) <= 200 and not title.endswith(" ")
-    assert rules.clean_title("Mega Bundle (" + "Extra Long Words " * 20 + ")").count("(") == 0
+    assert (
+        rules.clean_title("Mega Bundle (" + "Extra Long Words " * 20 + ")", LIMITS.enrich_title_max_chars).count("(")
+        == 0
+    )
 
 
 def test_description_rules():
@@ -52,16 +58,18 @@ def test_description_rules():
         "GREAT GAME FOR KIDS. THE BEST PLATFORMER ON THE PS4! Buy now and save!!! <br>\u2022 Fun levels"
         "<br>\u2022 4 player co-op<br>\u2022 4 player co-op<br>Features: Lots of fun and more to come..."
     )
-    out = rules.clean_description(raw)
+    out = rules.clean_description(raw, LIMITS.enrich_description_max_words)
     assert out == "Great game for kids. The best platformer on the PS4! Fun levels. 4 player co-op."
-    assert rules.clean_description("") == ""
+    assert rules.clean_description("", LIMITS.enrich_description_max_words) == ""
 
 
 def test_description_word_limit_and_input_truncation():
     long = " ".join(f"Sentence number {i} has exactly seven words." for i in range(400))
-    out = rules.clean_description(long)
+    out = rules.clean_description(long, LIMITS.enrich_description_max_words)
     assert rules.word_count(out) <= 200 and out.endswith(".")
-    assert "end" not in rules.clean_description("x" * 5000 + " end.")  # input cut to 2,000 chars first
+    assert "end" not in rules.clean_description(
+        "x" * 5000 + " end.", LIMITS.enrich_description_max_words
+    )  # input cut to 2,000 chars first
 
 
 def test_extraction_on_game_text():

@@ -1,4 +1,5 @@
-"""Stage 4's macros (macros/finetune.sql) rendered with plain Jinja and run by DuckDB on toy tables: no dbt build.
+"""Stage 4's macros (macros/finetune_*.sql) and the shared hash bucket rendered with plain Jinja and run by DuckDB on
+toy tables: no dbt build.
 
 dbt's context is stubbed (ref -> the bare name, var -> the defaults below), which is enough for the macros that
 turn a template into SQL and for the leak query.
@@ -15,7 +16,19 @@ import duckdb
 import jinja2
 import pytest
 
-MACROS = Path(__file__).resolve().parents[2] / "macros" / "finetune.sql"
+MACRO_DIR = Path(__file__).resolve().parents[2] / "macros"
+MACRO_FILES = ("finetune_templates.sql", "finetune_text.sql", "finetune_leak_check.sql", "hash_bucket.sql")
+
+
+def macro_sources() -> str:
+    """The macro files under test, plus the files that define the SQL literal macros they call (found by name, so
+    a move between files does not break the test)."""
+    literal_files = [
+        p for p in sorted(MACRO_DIR.glob("*.sql")) if re.search(r"{% macro sql_(string|tuple)\(", p.read_text())
+    ]
+    return "\n".join(p.read_text() for p in [*(MACRO_DIR / name for name in MACRO_FILES), *literal_files])
+
+
 VARS = {"ft_sid_separator": ", ", "ft_system_prompt": "It's a prompt."}
 
 
@@ -47,7 +60,7 @@ def macros():
         "execute": False,
         "return": _return,
     }
-    return env.from_string(MACROS.read_text()).make_module(context)
+    return env.from_string(macro_sources()).make_module(context)
 
 
 def sid(*codes: int) -> str:
@@ -88,13 +101,14 @@ def test_literal_text_cannot_break_out_of_the_sql_string(macros):
     assert render(macros, hostile + " {sid}", {"sid": "x"}) == hostile + " x"
 
 
-def test_hash_bucket_is_md5_of_the_key_and_salt(macros):
-    """The held-out items and samples can be reproduced outside SQL: md5, little-endian, mod 10000."""
-    expression = str(macros.ft_hash_bucket("k", "salt-v1"))
-    buckets = duckdb.sql(f"select k, {expression} from (values ('B00001'), ('B00002'), ('X')) t(k)").fetchall()
+def test_hash_bucket_is_the_first_32_bits_of_md5_of_the_key_and_salt(macros):
+    """The users' split and the held-out items can be reproduced outside SQL: md5's first 8 hex digits, mod 10000."""
+    expression = str(macros.hash_bucket("k", "salt-v1"))
+    keys = ["B00001", "B00002", "X", "AHZ6XMOLEWHHJ4Q4GJKKFTEA7YZQ"]
+    buckets = duckdb.sql(f"select k, {expression} from unnest(?::varchar[]) t(k)", params=[keys]).fetchall()
+    assert len(buckets) == len(keys)
     for key, bucket in buckets:
-        digest = hashlib.md5((key + "salt-v1").encode()).digest()
-        assert bucket == int.from_bytes(digest, "little") % 10000
+        assert bucket == int(hashlib.md5((key + "salt-v1").encode()).hexdigest()[:8], 16) % 10000
 
 
 def test_val_window_leak_query_finds_val_only_windows_and_ignores_shared_ones(macros):

@@ -69,7 +69,7 @@ def toy_settings(tmp_path, **over) -> RecommendSettings:
 
 def test_positions_count_from_the_end_so_padding_width_changes_nothing():
     torch.manual_seed(0)
-    model = SASRec(30, EncoderConfig(max_len=12, hidden=16, ffn=16, heads=2)).eval()
+    model = SASRec(30, EncoderConfig(max_len=12, hidden=16, blocks=2, heads=2, ffn=16, dropout=0.2)).eval()
     seqs = [np.array([3, 4, 5]), np.array([7, 8, 9, 10, 11, 12, 13])]
     trimmed = right_align(seqs, 12)
     assert trimmed.shape == (2, 7) and trimmed[0].tolist() == [0, 0, 0, 0, 3, 4, 5]
@@ -88,7 +88,9 @@ def test_padding_never_collides_with_a_real_code():
 def test_sid_scores_are_one_distribution_over_the_catalogue_and_match_the_loss():
     torch.manual_seed(0)
     catalogue = Catalogue.from_arrow(toy_catalogue())
-    model = SIDSASRec(catalogue.codes, 8, EncoderConfig(max_len=10, hidden=16, ffn=16)).eval()
+    model = SIDSASRec(
+        catalogue.codes, 8, EncoderConfig(max_len=10, hidden=16, blocks=2, heads=1, ffn=16, dropout=0.2)
+    ).eval()
     inputs = right_align([np.array([1, 2, 3]), np.array([5]), np.array([7, 9, 11, 13])], 10)
     scores = model.score(inputs)
     assert torch.allclose(scores[:, 1:].exp().sum(1), torch.ones(3), atol=1e-5)

@@ -8,7 +8,8 @@ import pytest
 from python_jobs.data.sample import SampleConfig
 from python_jobs.data.sample import vocab as V
 from python_jobs.data.sample.catalogue import build_catalogue
-from python_jobs.data.sample.text import game_base, items_for, make_record
+from python_jobs.data.sample.items import game_base, items_for
+from python_jobs.data.sample.text import make_record
 from python_jobs.data.sample.users import generate_interactions
 
 CFG = SampleConfig(n_items=4_000, n_users=2_500, n_interactions=18_000, bad_lines=0)

@@ -8,11 +8,10 @@ import yaml
 from python_jobs.common.settings import PROJECT_FILE, SettingsError, project_vars, setting_option
 from python_jobs.enrich.settings import EnrichSettings
 from python_jobs.semantic_ids.settings import SemanticIdSettings
+from python_jobs.stages import STAGE_SETTINGS, check_run_vars, ownership_problems
 
-STAGES = [EnrichSettings, SemanticIdSettings]
 
-
-@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize("stage", STAGE_SETTINGS)
 def test_every_field_is_a_var_with_a_default_in_dbt_project_yml(stage):
     defaults = yaml.safe_load(PROJECT_FILE.read_text())["vars"]
     assert set(stage.model_fields) <= set(defaults), set(stage.model_fields) - set(defaults)
@@ -93,3 +92,59 @@ def test_setting_option_shows_the_var_default_and_passes_only_given_flags():
     assert seen == {"sid_steps": None, "sid_standardize": None}
     CliRunner().invoke(command, ["--steps", "5", "--no-standardize"])
     assert seen == {"sid_steps": 5, "sid_standardize": False}
+
+
+def test_every_var_is_declared_by_exactly_one_stage_model():
+    assert ownership_problems(list(project_vars())) == []
+
+
+def test_a_var_nobody_declares_or_a_field_without_a_var_is_reported():
+    names = list(project_vars())
+    assert ownership_problems([*names, "nobody_declares_me"]) == ["nobody_declares_me: declared by no settings model"]
+    assert ownership_problems([n for n in names if n != "min_title_length"]) == [
+        "min_title_length: a field but not a var"
+    ]
+
+
+@pytest.mark.parametrize(
+    "cli_vars, named",
+    [
+        ({"min_titel_length": 5}, "min_titel_length"),  # a misspelt stage-1 var
+        ({"min_title_length": -1}, "min_title_length"),  # stage 1: no model reads it in Python
+        ({"ft_heldout_item_share": 1.5}, "ft_heldout_item_share"),  # stage 4: SQL only
+        ({"ft_task_weights": {"A": 2}}, "ft_task_weights"),
+        ({"rec_heads": 5}, "rec_heads"),  # a cross-field rule of stage 5
+    ],
+)
+def test_the_run_vars_are_checked_against_every_stage(cli_vars, named):
+    with pytest.raises(SettingsError, match=named):
+        check_run_vars(cli_vars)
+
+
+def test_good_run_vars_pass_unchanged():
+    run = {"category": "Video_Games", "min_title_length": 5, "sid_steps": 900, "ft_task_caps": {"A": 10}}
+    assert check_run_vars(run) == run
+
+
+def test_the_on_run_start_udf_refuses_a_misspelt_var_by_name():
+    import duckdb
+
+    from udfs.registry import register_all
+
+    con = duckdb.connect()
+    register_all(con)
+    assert con.execute("""select check_run_vars('{"sid_steps": 900}')""").fetchone()[0] == '{"sid_steps": 900}'
+    assert con.execute("select check_run_vars('{}')").fetchone()[0] == "{}"
+    with pytest.raises(duckdb.Error, match="min_titel_length"):
+        con.execute("""select check_run_vars('{"min_titel_length": 5}')""").fetchall()
+
+
+def test_a_borrowed_var_keeps_its_one_declaration():
+    """Stage 5 reads stage 3's sid_codebook_size with stage 3's bounds (>= 2), not a copy that could drift."""
+    from python_jobs.recommend.settings import RecommendSettings
+
+    assert RecommendSettings.model_fields["sid_codebook_size"].metadata == (
+        SemanticIdSettings.model_fields["sid_codebook_size"].metadata
+    )
+    with pytest.raises(SettingsError, match="sid_codebook_size"):
+        RecommendSettings.load({"sid_codebook_size": 1})

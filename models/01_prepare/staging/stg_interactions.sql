@@ -14,7 +14,7 @@ with header_check as (
     select case when trim(line, E' \r') <> '{{ expected_header }}'
                 then error('{{ raw_path("interactions") }}: the first line must be the header "{{ expected_header }}", found: ' || left(line, 200))
            end as header_ok
-    from ({{ read_first_line(raw_path('interactions')) }})
+    from ({{ read_first_line(source('raw', 'interactions')) }})
 ),
 
 raw_fields as (
@@ -29,7 +29,7 @@ raw_fields as (
         -- copy of each and was most of this model's time.
         strlen(line) <> length(line) or contains(line, '"') or contains(line, E'\r')
             or contains(line, ' ,') or contains(line, ', ') or starts_with(line, ' ') or ends_with(line, ' ') as needs_care
-    from ({{ read_lines(raw_path('interactions'), 'interactions_unreadable') }})
+    from ({{ read_lines(source('raw', 'interactions'), 'interactions_unreadable') }})
     -- header_ok is null whenever the header is right; the filter is what makes DuckDB evaluate the check at
     -- all (an unused value is pruned, and error() with it: a wrong header would pass silently)
     where line_number > 1 and (select header_ok from header_check) is null

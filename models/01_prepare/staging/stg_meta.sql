@@ -17,7 +17,7 @@
 -- to, so the usable lines cost one parse and nothing is materialized or scanned twice.
 with parsed as (
     select line_number, line, try(json_transform_strict(line, {{ structure_sql }})) as strict_record
-    from ({{ read_lines(raw_path('meta'), 'meta_unreadable') }})
+    from ({{ read_lines(source('raw', 'meta'), 'meta_unreadable') }})
 ),
 
 typed as (

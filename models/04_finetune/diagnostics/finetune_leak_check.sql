@@ -36,10 +36,10 @@ checks as (
     union all
     select
         4, 'heldout_items_in_train_recall_tasks',
-        'training records of an ID-recall type (' || {{ ft_sql_literal(var('ft_heldout_types') | join(', ')) }} || ') about a held-out item',
-        count(*) filter (where c.type in {{ ft_sql_tuple(var('ft_heldout_types')) }}),
-        count(*) filter (where c.type in {{ ft_sql_tuple(var('ft_heldout_types')) }} and h.parent_asin is not null),
-        list(distinct c.parent_asin) filter (where c.type in {{ ft_sql_tuple(var('ft_heldout_types')) }} and h.parent_asin is not null)
+        'training records of an ID-recall type (' || {{ sql_string(var('ft_heldout_types') | join(', ')) }} || ') about a held-out item',
+        count(*) filter (where c.type in {{ sql_tuple(var('ft_heldout_types')) }}),
+        count(*) filter (where c.type in {{ sql_tuple(var('ft_heldout_types')) }} and h.parent_asin is not null),
+        list(distinct c.parent_asin) filter (where c.type in {{ sql_tuple(var('ft_heldout_types')) }} and h.parent_asin is not null)
     from {{ c }} c
     left join heldout h using (parent_asin)
     where c.split = 'train'

@@ -12,7 +12,7 @@ select
     count(*)::integer as copies,
     min(user_id) as user_id,
     min(parent_asin) as parent_asin,
-    md5_number({{ ft_sql_literal(var('ft_sample_salt')) }} || task || chr(31) || coalesce(user_content, '') || chr(31)
+    md5_number({{ sql_string(var('ft_sample_salt')) }} || task || chr(31) || coalesce(user_content, '') || chr(31)
                || coalesce(assistant_content, '')) as record_hash
 from {{ ref('int_conversations_rendered') }}
 -- grouped on the texts themselves (a GROUP BY that DuckDB can spill to disk); no ORDER BY: conversations sorts

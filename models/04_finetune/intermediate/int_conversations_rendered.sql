@@ -18,14 +18,14 @@ select
     e.type,
     e.task,
     case
-        when h.parent_asin is not null and e.type in {{ ft_sql_tuple(heldout_types) }}
+        when h.parent_asin is not null and e.type in {{ sql_tuple(heldout_types) }}
             then 'heldout'
         else e.source_split
     end as split,
     case
         when coalesce(trim(e.user_content), '') = '' or coalesce(trim(e.assistant_content), '') = ''
             then 'empty_content'
-        when h.parent_asin is not null and e.type not in {{ ft_sql_tuple(heldout_types) }}
+        when h.parent_asin is not null and e.type not in {{ sql_tuple(heldout_types) }}
              and contains(e.user_content || chr(10) || e.assistant_content, h.title)
             then 'heldout_item_text'
     end as drop_reason,

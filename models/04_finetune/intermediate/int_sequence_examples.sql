@@ -6,7 +6,7 @@ select
     s.user_id,
     l.example_length::integer as example_length,
     row_number() over (
-        partition by s.split, l.example_length order by md5(s.user_id || {{ ft_sql_literal(var('ft_sample_salt')) }}), s.user_id
+        partition by s.split, l.example_length order by md5(s.user_id || {{ sql_string(var('ft_sample_salt')) }}), s.user_id
     )::integer as example_rank,
     {{ ft_sid_list('s.semantic_id_sequence[1:l.example_length]') }} as sids
 from ({{ ft_split_sequences() }}) s

@@ -54,8 +54,9 @@ class Report:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def generate(cfg: SampleConfig, raw_dir: Path | str = Path("data/raw"),
-             on_stage: Callable[[str], None] | None = None) -> Report:
+def generate(
+    cfg: SampleConfig, raw_dir: Path | str = Path("data/raw"), on_stage: Callable[[str], None] | None = None
+) -> Report:
     """Build the world, the users and both files under ``raw_dir/<category>/``.
 
     ``on_stage`` is called with a short message before each stage (the CLI prints them on big presets).
@@ -85,6 +86,14 @@ def generate(cfg: SampleConfig, raw_dir: Path | str = Path("data/raw"),
     meta_bytes, csv_bytes = write_files(cfg, cat, inter, plan, meta_path, csv_path)
     seconds["write"] = time.perf_counter() - t
     n_meta_bad = sum(1 for b in plan if b.file == "meta")
-    return Report(meta_path=meta_path, csv_path=csv_path, meta_lines=cfg.n_items + n_meta_bad,
-                  csv_rows=cfg.n_interactions + len(plan) - n_meta_bad, users=cfg.n_users, bad_lines=plan,
-                  meta_bytes=meta_bytes, csv_bytes=csv_bytes, seconds=seconds)
+    return Report(
+        meta_path=meta_path,
+        csv_path=csv_path,
+        meta_lines=cfg.n_items + n_meta_bad,
+        csv_rows=cfg.n_interactions + len(plan) - n_meta_bad,
+        users=cfg.n_users,
+        bad_lines=plan,
+        meta_bytes=meta_bytes,
+        csv_bytes=csv_bytes,
+        seconds=seconds,
+    )

@@ -190,8 +190,7 @@ def _person(r: random.Random) -> str:
 
 def _subtitle(r: random.Random, place: str) -> str:
     form = r.choice(V.SUBTITLE_FORMS)
-    return form.format(noun=r.choice(V.FR_NOUN), place=place, adj=r.choice(V.FR_ADJ),
-                       word=r.choice(V.SUBTITLE_WORDS))
+    return form.format(noun=r.choice(V.FR_NOUN), place=place, adj=r.choice(V.FR_ADJ), word=r.choice(V.SUBTITLE_WORDS))
 
 
 _ACTIVE: dict[tuple[str, int], list[int]] = {}
@@ -200,8 +199,11 @@ _ACTIVE: dict[tuple[str, int], list[int]] = {}
 def _active_platforms(family: str, year: int) -> list[int]:
     key = (family, year)
     if key not in _ACTIVE:
-        _ACTIVE[key] = [i for i, p in enumerate(V.PLATFORMS)
-                        if p.family == family and p.launch <= year <= p.end and i != V.UNIVERSAL]
+        _ACTIVE[key] = [
+            i
+            for i, p in enumerate(V.PLATFORMS)
+            if p.family == family and p.launch <= year <= p.end and i != V.UNIVERSAL
+        ]
     return _ACTIVE[key]
 
 
@@ -228,8 +230,22 @@ def _makers(r: random.Random, n_pub: int, n_brand: int) -> tuple[list[str], list
 class _Items:
     """Column builder: appends items as plain Python ints, converted to arrays once at the end."""
 
-    COLS = ("kind", "sub", "platform", "genre", "subgenre", "franchise", "installment", "edition", "maker",
-            "year", "related", "name_a", "name_b", "name_form")
+    COLS = (
+        "kind",
+        "sub",
+        "platform",
+        "genre",
+        "subgenre",
+        "franchise",
+        "installment",
+        "edition",
+        "maker",
+        "year",
+        "related",
+        "name_a",
+        "name_b",
+        "name_form",
+    )
 
     def __init__(self) -> None:
         self.cols: dict[str, list[int]] = {c: [] for c in self.COLS}
@@ -298,9 +314,17 @@ def build_catalogue(cfg: SampleConfig) -> Catalogue:
                 fam_list.append("Nintendo")
             fams = tuple(fam_list)
         place = r.choice(V.SYL_A) + r.choice(V.SYL_PLACE)
-        fr = Franchise(name=_franchise_name(r, used_names), genre=g, subgenre=r.randrange(len(V.GENRES[g].subgenres)),
-                       families=fams, publisher=r.randrange(n_pub), world=place, hero=_person(r),
-                       villain=_person(r), faction=f"{r.choice(V.FR_ADJ)} {r.choice(V.FACTIONS)}")
+        fr = Franchise(
+            name=_franchise_name(r, used_names),
+            genre=g,
+            subgenre=r.randrange(len(V.GENRES[g].subgenres)),
+            families=fams,
+            publisher=r.randrange(n_pub),
+            world=place,
+            hero=_person(r),
+            villain=_person(r),
+            faction=f"{r.choice(V.FR_ADJ)} {r.choice(V.FACTIONS)}",
+        )
         fid = len(franchises)
         franchises.append(fr)
         n_inst = 1 + min(int(rng.geometric(0.42)) - 1, 7)
@@ -318,13 +342,32 @@ def build_catalogue(cfg: SampleConfig) -> Catalogue:
                 newest = max(active, key=lambda i: V.PLATFORMS[i].launch)
                 chosen = [newest] + [p for p in active if p != newest and r.random() < 0.3]
                 for p in chosen:
-                    gi = items.add(kind=V.GAME, sub=0, platform=p, genre=g, subgenre=fr.subgenre, franchise=fid,
-                                   installment=inst, edition=0, maker=fr.publisher, year=year)
+                    gi = items.add(
+                        kind=V.GAME,
+                        sub=0,
+                        platform=p,
+                        genre=g,
+                        subgenre=fr.subgenre,
+                        franchise=fid,
+                        installment=inst,
+                        edition=0,
+                        maker=fr.publisher,
+                        year=year,
+                    )
                     fr_games += 1
                     if r.random() < 0.15:
-                        items.add(kind=V.GAME, sub=0, platform=p, genre=g, subgenre=fr.subgenre, franchise=fid,
-                                  installment=inst, edition=r.randrange(3, len(V.EDITIONS)), maker=fr.publisher,
-                                  year=year)
+                        items.add(
+                            kind=V.GAME,
+                            sub=0,
+                            platform=p,
+                            genre=g,
+                            subgenre=fr.subgenre,
+                            franchise=fid,
+                            installment=inst,
+                            edition=r.randrange(3, len(V.EDITIONS)),
+                            maker=fr.publisher,
+                            year=year,
+                        )
                         fr_games += 1
                     if r.random() < 0.2:
                         digital_games.append(gi)
@@ -336,12 +379,20 @@ def build_catalogue(cfg: SampleConfig) -> Catalogue:
     plat = rng.choice(len(V.PLATFORMS), size=n_solo, p=_platform_weights((V.UNIVERSAL,)))
     genre = rng.choice(len(V.GENRES), size=n_solo, p=np.array(genre_w) / sum(genre_w))
     n_sub = np.array([len(g.subgenres) for g in V.GENRES])
-    items.extend(n_solo, kind=V.GAME, sub=0, platform=plat, genre=genre,
-                 subgenre=np.floor(rng.random(n_solo) * n_sub[genre]).astype(np.int64),
-                 edition=rng.integers(0, len(V.EDITIONS), n_solo) * (rng.random(n_solo) < 0.25),
-                 maker=rng.integers(0, n_pub, n_solo), year=_years(rng, plat),
-                 name_a=rng.integers(0, 10_000, n_solo), name_b=rng.integers(0, 10_000, n_solo),
-                 name_form=rng.integers(0, 10_000, n_solo))
+    items.extend(
+        n_solo,
+        kind=V.GAME,
+        sub=0,
+        platform=plat,
+        genre=genre,
+        subgenre=np.floor(rng.random(n_solo) * n_sub[genre]).astype(np.int64),
+        edition=rng.integers(0, len(V.EDITIONS), n_solo) * (rng.random(n_solo) < 0.25),
+        maker=rng.integers(0, n_pub, n_solo),
+        year=_years(rng, plat),
+        name_a=rng.integers(0, 10_000, n_solo),
+        name_b=rng.integers(0, 10_000, n_solo),
+        name_form=rng.integers(0, 10_000, n_solo),
+    )
 
     # -- accessories: platform, then a type that exists for that platform's family
     n_acc = quota[V.ACCESSORY]
@@ -357,31 +408,59 @@ def build_catalogue(cfg: SampleConfig) -> Catalogue:
         fam = V.PLATFORMS[p].family
         w = np.array([a.weight if ("*" in a.families or fam in a.families) else 0.0 for a in V.ACCESSORIES])
         sub[idx] = rng.choice(len(V.ACCESSORIES), size=len(idx), p=w / w.sum())
-    items.extend(n_acc, kind=V.ACCESSORY, sub=sub, platform=plat, maker=rng.integers(0, n_brand, n_acc),
-                 year=_years(rng, plat), edition=rng.integers(0, len(V.COLORS), n_acc))
+    items.extend(
+        n_acc,
+        kind=V.ACCESSORY,
+        sub=sub,
+        platform=plat,
+        maker=rng.integers(0, n_brand, n_acc),
+        year=_years(rng, plat),
+        edition=rng.integers(0, len(V.COLORS), n_acc),
+    )
 
     # -- consoles
     consoles = tuple(i for i, p in enumerate(V.PLATFORMS) if p.family not in ("PC", "Mac", "Universal"))
     n_hw = quota[V.HARDWARE]
     w = np.array([V.PLATFORMS[i].weight for i in consoles])
     plat = np.array(consoles)[rng.choice(len(consoles), size=n_hw, p=w / w.sum())]
-    items.extend(n_hw, kind=V.HARDWARE, sub=rng.integers(0, len(V.HARDWARE_VARIANTS), n_hw), platform=plat,
-                 year=_years(rng, plat), edition=rng.integers(0, len(V.COLORS), n_hw),
-                 name_a=rng.integers(0, len(V.HARDWARE_STORAGE), n_hw))
+    items.extend(
+        n_hw,
+        kind=V.HARDWARE,
+        sub=rng.integers(0, len(V.HARDWARE_VARIANTS), n_hw),
+        platform=plat,
+        year=_years(rng, plat),
+        edition=rng.integers(0, len(V.COLORS), n_hw),
+        name_a=rng.integers(0, len(V.HARDWARE_STORAGE), n_hw),
+    )
 
     # -- digital content: DLC of franchise games, then currency, gift cards, memberships
     n_dig = quota[V.DIGITAL]
     game_cols = items.cols
     for gi in digital_games[: int(n_dig * 0.6)]:
-        items.add(kind=V.DIGITAL, sub=r.randrange(0, 4), platform=game_cols["platform"][gi],
-                  genre=game_cols["genre"][gi], subgenre=game_cols["subgenre"][gi],
-                  franchise=game_cols["franchise"][gi], installment=game_cols["installment"][gi],
-                  maker=game_cols["maker"][gi], year=game_cols["year"][gi], related=gi, edition=0)
+        items.add(
+            kind=V.DIGITAL,
+            sub=r.randrange(0, 4),
+            platform=game_cols["platform"][gi],
+            genre=game_cols["genre"][gi],
+            subgenre=game_cols["subgenre"][gi],
+            franchise=game_cols["franchise"][gi],
+            installment=game_cols["installment"][gi],
+            maker=game_cols["maker"][gi],
+            year=game_cols["year"][gi],
+            related=gi,
+            edition=0,
+        )
     n_rest = n_dig - min(len(digital_games), int(n_dig * 0.6))
     plat = rng.choice(len(V.PLATFORMS), size=n_rest, p=_platform_weights((V.UNIVERSAL, V.GENESIS)))
-    items.extend(n_rest, kind=V.DIGITAL, sub=rng.choice([3, 4, 4, 5], size=n_rest), platform=plat,
-                 maker=rng.integers(0, n_pub, n_rest), year=_years(rng, plat),
-                 edition=rng.integers(0, len(V.COLORS), n_rest))
+    items.extend(
+        n_rest,
+        kind=V.DIGITAL,
+        sub=rng.choice([3, 4, 4, 5], size=n_rest),
+        platform=plat,
+        maker=rng.integers(0, n_pub, n_rest),
+        year=_years(rng, plat),
+        edition=rng.integers(0, len(V.COLORS), n_rest),
+    )
 
     # -- bundles: a console (or several games) of one platform, with one named game
     kind_arr = np.array(items.cols["kind"])
@@ -393,35 +472,71 @@ def build_catalogue(cfg: SampleConfig) -> Catalogue:
         n_bun = 0
         w = np.ones(len(consoles))
     plat = np.array(consoles)[rng.choice(len(consoles), size=n_bun, p=w / w.sum())]
-    related = np.array([games_by_platform[p][rng.integers(0, len(games_by_platform[p]))] for p in plat.tolist()],
-                       dtype=np.int64) if n_bun else np.zeros(0, dtype=np.int64)
+    related = (
+        np.array(
+            [games_by_platform[p][rng.integers(0, len(games_by_platform[p]))] for p in plat.tolist()], dtype=np.int64
+        )
+        if n_bun
+        else np.zeros(0, dtype=np.int64)
+    )
     fr_arr = np.array(items.cols["franchise"])
-    items.extend(n_bun, kind=V.BUNDLE, sub=rng.integers(0, 3, n_bun), platform=plat, related=related,
-                 franchise=fr_arr[related] if n_bun else related, year=_years(rng, plat),
-                 edition=rng.integers(0, len(V.COLORS), n_bun), name_a=rng.integers(0, len(V.ACCESSORIES), n_bun))
+    items.extend(
+        n_bun,
+        kind=V.BUNDLE,
+        sub=rng.integers(0, 3, n_bun),
+        platform=plat,
+        related=related,
+        franchise=fr_arr[related] if n_bun else related,
+        year=_years(rng, plat),
+        edition=rng.integers(0, len(V.COLORS), n_bun),
+        name_a=rng.integers(0, len(V.ACCESSORIES), n_bun),
+    )
 
     # -- merchandise of a franchise
     n_m = quota[V.MERCH]
     fr_pick = rng.integers(0, len(franchises), n_m)
-    items.extend(n_m, kind=V.MERCH, sub=rng.integers(0, len(V.MERCH_FORMS), n_m),
-                 platform=np.full(n_m, V.UNIVERSAL), franchise=fr_pick,
-                 genre=np.array([franchises[f].genre for f in fr_pick.tolist()], dtype=np.int64),
-                 maker=np.array([franchises[f].publisher for f in fr_pick.tolist()], dtype=np.int64),
-                 year=rng.integers(2005, LAST_YEAR + 1, n_m), edition=rng.integers(0, len(V.COLORS), n_m))
+    items.extend(
+        n_m,
+        kind=V.MERCH,
+        sub=rng.integers(0, len(V.MERCH_FORMS), n_m),
+        platform=np.full(n_m, V.UNIVERSAL),
+        franchise=fr_pick,
+        genre=np.array([franchises[f].genre for f in fr_pick.tolist()], dtype=np.int64),
+        maker=np.array([franchises[f].publisher for f in fr_pick.tolist()], dtype=np.int64),
+        year=rng.integers(2005, LAST_YEAR + 1, n_m),
+        edition=rng.integers(0, len(V.COLORS), n_m),
+    )
 
     # -- replacement parts for consoles and their controllers
     n_p = quota[V.PART]
-    plat = np.array(consoles)[rng.choice(len(consoles), size=n_p, p=np.array(
-        [V.PLATFORMS[i].weight for i in consoles]) / sum(V.PLATFORMS[i].weight for i in consoles))]
-    items.extend(n_p, kind=V.PART, sub=rng.integers(0, len(V.PART_FORMS), n_p), platform=plat,
-                 maker=rng.integers(0, n_brand, n_p), year=_years(rng, plat),
-                 edition=rng.integers(0, len(V.COLORS), n_p))
+    plat = np.array(consoles)[
+        rng.choice(
+            len(consoles),
+            size=n_p,
+            p=np.array([V.PLATFORMS[i].weight for i in consoles]) / sum(V.PLATFORMS[i].weight for i in consoles),
+        )
+    ]
+    items.extend(
+        n_p,
+        kind=V.PART,
+        sub=rng.integers(0, len(V.PART_FORMS), n_p),
+        platform=plat,
+        maker=rng.integers(0, n_brand, n_p),
+        year=_years(rng, plat),
+        edition=rng.integers(0, len(V.COLORS), n_p),
+    )
 
     # -- other gaming-adjacent goods
     n_o = max(0, n_total - len(items))
-    items.extend(n_o, kind=V.OTHER, sub=rng.integers(0, len(V.OTHER_FORMS), n_o),
-                 platform=np.full(n_o, V.UNIVERSAL), maker=rng.integers(0, n_brand, n_o),
-                 year=rng.integers(2012, LAST_YEAR + 1, n_o), edition=rng.integers(0, len(V.COLORS), n_o))
+    items.extend(
+        n_o,
+        kind=V.OTHER,
+        sub=rng.integers(0, len(V.OTHER_FORMS), n_o),
+        platform=np.full(n_o, V.UNIVERSAL),
+        maker=rng.integers(0, n_brand, n_o),
+        year=rng.integers(2012, LAST_YEAR + 1, n_o),
+        edition=rng.integers(0, len(V.COLORS), n_o),
+    )
 
     # a franchise-heavy small world can overshoot the quotas: keep the first n_total, dropping dangling links
     cols = {c: np.array(v[:n_total], dtype=np.int64) for c, v in items.cols.items()}
@@ -459,7 +574,8 @@ def build_catalogue(cfg: SampleConfig) -> Catalogue:
     uni = np.flatnonzero(interacted)
     with np.errstate(divide="ignore"):
         keys = np.log(kind_int[uni] * np.where(kind[uni] == V.HARDWARE, 3.0, 1.0)) - np.log(
-            -np.log(rng.random(len(uni))))
+            -np.log(rng.random(len(uni)))
+        )
     ranks = np.empty(len(uni), dtype=np.int64)
     ranks[np.argsort(-keys, kind="stable")] = np.arange(len(uni))
     popularity = np.zeros(n)
@@ -473,12 +589,26 @@ def build_catalogue(cfg: SampleConfig) -> Catalogue:
 
     return Catalogue(
         world=World(franchises=franchises, publishers=publishers, brands=brands),
-        kind=kind.astype(np.int8), sub=cols["sub"].astype(np.int16), platform=cols["platform"].astype(np.int16),
-        genre=cols["genre"].astype(np.int16), subgenre=cols["subgenre"].astype(np.int16),
-        franchise=cols["franchise"].astype(np.int32), installment=cols["installment"].astype(np.int16),
-        edition=cols["edition"].astype(np.int16), maker=cols["maker"].astype(np.int32),
-        year=cols["year"].astype(np.int16), related=cols["related"].astype(np.int32),
-        name_a=cols["name_a"], name_b=cols["name_b"], name_form=cols["name_form"],
-        fail_mode=fail_mode, in_meta=in_meta, interacted=interacted, popularity=popularity, quality=quality,
-        asin=asins[:n], meta_order=meta_order.astype(np.int64), spare_asins=asins[n:],
+        kind=kind.astype(np.int8),
+        sub=cols["sub"].astype(np.int16),
+        platform=cols["platform"].astype(np.int16),
+        genre=cols["genre"].astype(np.int16),
+        subgenre=cols["subgenre"].astype(np.int16),
+        franchise=cols["franchise"].astype(np.int32),
+        installment=cols["installment"].astype(np.int16),
+        edition=cols["edition"].astype(np.int16),
+        maker=cols["maker"].astype(np.int32),
+        year=cols["year"].astype(np.int16),
+        related=cols["related"].astype(np.int32),
+        name_a=cols["name_a"],
+        name_b=cols["name_b"],
+        name_form=cols["name_form"],
+        fail_mode=fail_mode,
+        in_meta=in_meta,
+        interacted=interacted,
+        popularity=popularity,
+        quality=quality,
+        asin=asins[:n],
+        meta_order=meta_order.astype(np.int64),
+        spare_asins=asins[n:],
     )

@@ -81,7 +81,11 @@ PRESETS: dict[str, SampleConfig] = {
     # the size of real Video_Games
     # (full and 10x are benchmark inputs, never committed: a faster gzip level, +15% bytes, -25% time)
     "full": SampleConfig(
-        n_items=FULL_ITEMS, n_users=FULL_USERS, n_interactions=FULL_INTERACTIONS, bad_lines=0, compresslevel=3,
+        n_items=FULL_ITEMS,
+        n_users=FULL_USERS,
+        n_interactions=FULL_INTERACTIONS,
+        bad_lines=0,
+        compresslevel=3,
         progress=True,
     ),
     # benchmarks at ten times the real size

@@ -196,8 +196,11 @@ def _franchise_chains(cat: Catalogue) -> Chains:
     # one item per (platform, franchise, installment): the standard edition when there is one
     order = np.lexsort((uni, cat.edition[uni], cat.installment[uni], cat.franchise[uni], cat.platform[uni]))
     items = uni[order]
-    plat, fr, inst = (cat.platform[items].astype(np.int64), cat.franchise[items].astype(np.int64),
-                      cat.installment[items].astype(np.int64))
+    plat, fr, inst = (
+        cat.platform[items].astype(np.int64),
+        cat.franchise[items].astype(np.int64),
+        cat.installment[items].astype(np.int64),
+    )
     first = np.ones(len(items), dtype=bool)
     first[1:] = (plat[1:] != plat[:-1]) | (fr[1:] != fr[:-1]) | (inst[1:] != inst[:-1])
     items, plat, fr = items[first], plat[first], fr[first]
@@ -209,12 +212,30 @@ def _franchise_chains(cat: Catalogue) -> Chains:
     chain_id = np.repeat(np.arange(len(starts)), lengths)
     weight = np.bincount(chain_id, weights=cat.popularity[items], minlength=len(starts))
     genres = np.array([f.genre for f in cat.world.franchises] or [0], dtype=np.int64)
-    return Chains(flat=items, start=starts[keep], length=lengths[keep], platform=plat[starts][keep],
-                  genre=genres[fr[starts][keep]], weight=weight[keep])
+    return Chains(
+        flat=items,
+        start=starts[keep],
+        length=lengths[keep],
+        platform=plat[starts][keep],
+        genre=genres[fr[starts][keep]],
+        weight=weight[keep],
+    )
 
 
-def _franchise_runs(rng: np.random.Generator, chains: Chains, fans: np.ndarray, main: np.ndarray,
-                    fav: np.ndarray, lengths: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _positions_below(rng: np.random.Generator, width: int, limit: np.ndarray) -> np.ndarray:
+    """A (len(limit), width) array of uniform integer positions, row r in [0, limit[r])."""
+    return np.floor(rng.random((len(limit), width)) * limit[:, None]).astype(np.int64)
+
+
+def _franchise_runs(
+    rng: np.random.Generator,
+    chains: Chains,
+    fans: np.ndarray,
+    main: np.ndarray,
+    fav: np.ndarray,
+    lengths: np.ndarray,
+    offsets: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """(slots, items): each fan plays 2-4 consecutive installments of one franchise on their platform,
     in order, at random positions of their sequence. Franchises of a favourite genre are preferred."""
     slots, items = [], []
@@ -224,8 +245,9 @@ def _franchise_runs(rng: np.random.Generator, chains: Chains, fans: np.ndarray, 
         if len(cids) == 0:
             continue
         cum = np.cumsum(chains.weight[cids])
-        draws = cids[np.minimum(np.searchsorted(cum, rng.random((len(users), 3)) * cum[-1], side="right"),
-                                len(cids) - 1)]
+        draws = cids[
+            np.minimum(np.searchsorted(cum, rng.random((len(users), 3)) * cum[-1], side="right"), len(cids) - 1)
+        ]
         liked = (chains.genre[draws][:, :, None] == fav[users][:, None, :]).any(axis=2)
         pick = np.where(liked.any(axis=1), liked.argmax(axis=1), 2)
         chain = draws[np.arange(len(users)), pick]
@@ -238,16 +260,12 @@ def _franchise_runs(rng: np.random.Generator, chains: Chains, fans: np.ndarray, 
         span = lengths[users]
         valid = np.arange(width)[None, :] < count[:, None]  # a prefix of each row
         big = np.iinfo(np.int64).max
-
-        def draw(n_rows: int, limit: np.ndarray) -> np.ndarray:
-            return np.floor(rng.random((n_rows, width)) * limit[:, None]).astype(np.int64)
-
-        pos = np.sort(np.where(valid, draw(len(users), span), big), axis=1)
+        pos = np.sort(np.where(valid, _positions_below(rng, width, span), big), axis=1)
         for _ in range(200):
             bad = ((np.diff(pos, axis=1) == 0) & valid[:, 1:]).any(axis=1)
             if not bad.any():
                 break
-            pos[bad] = np.sort(np.where(valid[bad], draw(int(bad.sum()), span[bad]), big), axis=1)
+            pos[bad] = np.sort(np.where(valid[bad], _positions_below(rng, width, span[bad]), big), axis=1)
         row, col = np.nonzero(valid)
         slots.append(offsets[users[row]] + pos[row, col])
         items.append(chains.flat[chains.start[chain[row]] + start[row] + col])
@@ -332,8 +350,9 @@ def generate_interactions(cfg: SampleConfig, cat: Catalogue) -> Interactions:
     locked[nxt + 1] = True
     hw = np.flatnonzero(same_user_next & (cat.kind[item] == V.HARDWARE) & (rng.random(n) < 0.55))
     hw = hw[~locked[hw + 1]]
-    acc_pool = _with_fallback(pools, cat.platform[item[hw]].astype(np.int64) * N_CAT + C_ACCESSORY,
-                              cat.platform[item[hw]].astype(np.int64))
+    acc_pool = _with_fallback(
+        pools, cat.platform[item[hw]].astype(np.int64) * N_CAT + C_ACCESSORY, cat.platform[item[hw]].astype(np.int64)
+    )
     item[hw + 1] = pools.draw(acc_pool, rng.random(len(hw)))
     pool[hw + 1] = acc_pool
 
@@ -345,12 +364,20 @@ def generate_interactions(cfg: SampleConfig, cat: Catalogue) -> Interactions:
     # the J-shape of real reviews: a few disappointed buyers give one or two stars whatever the item
     upset = rng.random(n) < 0.08
     rating[upset] = np.where(rng.random(int(upset.sum())) < 0.7, 1, 2).astype(np.int8)
-    return Interactions(user_ids=user_ids, offsets=offsets, item=item, rating=rating, timestamp=ts,
-                        main_platform=main.astype(np.int16))
+    return Interactions(
+        user_ids=user_ids, offsets=offsets, item=item, rating=rating, timestamp=ts, main_platform=main.astype(np.int16)
+    )
 
 
-def _dedupe(rng: np.random.Generator, pools: Pools, user: np.ndarray, pos: np.ndarray, item: np.ndarray,
-            pool: np.ndarray, locked: np.ndarray) -> np.ndarray:
+def _dedupe(
+    rng: np.random.Generator,
+    pools: Pools,
+    user: np.ndarray,
+    pos: np.ndarray,
+    item: np.ndarray,
+    pool: np.ndarray,
+    locked: np.ndarray,
+) -> np.ndarray:
     """A user never repeats an item: keep the first occurrence (a locked pattern slot wins), redraw the
     others from their pool, then from everything, checking only the redrawn slots each round."""
     item = item.copy()
@@ -379,13 +406,15 @@ def _dedupe(rng: np.random.Generator, pools: Pools, user: np.ndarray, pos: np.nd
         kept = np.insert(kept, np.searchsorted(kept, fresh), fresh)
         redo = redo[~ok]
     # leftovers (a heavy user who owns most of a pool): the most popular items they do not have
-    glob = pools.member[pools.start[GLOBAL_BUCKET]:pools.stop[GLOBAL_BUCKET]]
-    w = np.diff(np.concatenate([[pools.lo[GLOBAL_BUCKET]], pools.cum[pools.start[GLOBAL_BUCKET]:pools.stop[GLOBAL_BUCKET]]]))
+    glob = pools.member[pools.start[GLOBAL_BUCKET] : pools.stop[GLOBAL_BUCKET]]
+    w = np.diff(
+        np.concatenate([[pools.lo[GLOBAL_BUCKET]], pools.cum[pools.start[GLOBAL_BUCKET] : pools.stop[GLOBAL_BUCKET]]])
+    )
     by_pop = glob[np.argsort(-w, kind="stable")].tolist()
     for slot in redo.tolist():
         u = user[slot]
         lo = slot - pos[slot]
         hi = lo + int(np.searchsorted(user[lo:], u, side="right"))
-        have = set(item[lo:slot].tolist() + item[slot + 1:hi].tolist())
+        have = set(item[lo:slot].tolist() + item[slot + 1 : hi].tolist())
         item[slot] = next(x for x in by_pop if x not in have)
     return item

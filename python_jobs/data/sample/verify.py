@@ -12,8 +12,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-META_FIELDS = ("main_category", "title", "average_rating", "rating_number", "features", "description", "price",
-               "images", "videos", "store", "categories", "details", "parent_asin", "bought_together")
+META_FIELDS = (
+    "main_category",
+    "title",
+    "average_rating",
+    "rating_number",
+    "features",
+    "description",
+    "price",
+    "images",
+    "videos",
+    "store",
+    "categories",
+    "details",
+    "parent_asin",
+    "bought_together",
+)
 CSV_COLUMNS = ("user_id", "parent_asin", "rating", "timestamp", "history")
 MIN_TITLE = 20
 MIN_DESCRIPTION = 100
@@ -35,10 +49,13 @@ _CHECKS = {
     "features": _is_str_list,
     "description": _is_str_list,
     "price": lambda v: v is None or _is_number(v) or isinstance(v, str),
-    "images": lambda v: isinstance(v, list) and all(
-        isinstance(x, dict) and tuple(x) == ("thumb", "large", "variant", "hi_res") for x in v),
-    "videos": lambda v: isinstance(v, list) and all(
-        isinstance(x, dict) and tuple(x) == ("title", "url", "user_id") for x in v),
+    "images": lambda v: (
+        isinstance(v, list)
+        and all(isinstance(x, dict) and tuple(x) == ("thumb", "large", "variant", "hi_res") for x in v)
+    ),
+    "videos": lambda v: (
+        isinstance(v, list) and all(isinstance(x, dict) and tuple(x) == ("title", "url", "user_id") for x in v)
+    ),
     "store": lambda v: v is None or isinstance(v, str),
     "categories": _is_str_list,
     "details": lambda v: isinstance(v, dict),

@@ -21,16 +21,31 @@ from typing import Any
 
 from python_jobs.data.sample.catalogue import Catalogue, _seed_int
 from python_jobs.data.sample.config import SampleConfig
-from python_jobs.data.sample.text import item_at, items_for, make_record
+from python_jobs.data.sample.items import item_at, items_for
+from python_jobs.data.sample.text import make_record
 from python_jobs.data.sample.users import Interactions
 
-META_BAD_KINDS = ("malformed_json", "invalid_utf8", "wrong_type_features", "missing_parent_asin",
-                  "duplicate_parent_asin", "wrong_type_title")
+META_BAD_KINDS = (
+    "malformed_json",
+    "invalid_utf8",
+    "wrong_type_features",
+    "missing_parent_asin",
+    "duplicate_parent_asin",
+    "wrong_type_title",
+)
 CSV_BAD_KINDS = ("csv_too_few_fields", "csv_non_numeric_timestamp", "csv_non_numeric_rating")
 # the order in which --bad-lines N picks kinds (cycling), so even a small N touches both files
-BAD_KINDS = ("malformed_json", "csv_too_few_fields", "invalid_utf8", "csv_non_numeric_timestamp",
-             "wrong_type_features", "csv_non_numeric_rating", "missing_parent_asin", "duplicate_parent_asin",
-             "wrong_type_title")
+BAD_KINDS = (
+    "malformed_json",
+    "csv_too_few_fields",
+    "invalid_utf8",
+    "csv_non_numeric_timestamp",
+    "wrong_type_features",
+    "csv_non_numeric_rating",
+    "missing_parent_asin",
+    "duplicate_parent_asin",
+    "wrong_type_title",
+)
 CSV_HEADER = b"user_id,parent_asin,rating,timestamp,history\n"
 RATING_TEXT = {1: "1.0", 2: "2.0", 3: "3.0", 4: "4.0", 5: "5.0"}
 
@@ -184,7 +199,7 @@ def csv_chunk(k: int) -> tuple[bytes, int, int]:
     items = [asin[i] for i in inter.item[s_lo:s_hi].tolist()]
     ratings = [RATING_TEXT[x] for x in inter.rating[s_lo:s_hi].tolist()]
     stamps = inter.timestamp[s_lo:s_hi].tolist()
-    bounds = (inter.offsets[u_lo:u_hi + 1] - s_lo).tolist()
+    bounds = (inter.offsets[u_lo : u_hi + 1] - s_lo).tolist()
     out: list[str] = []
     for u in range(u_hi - u_lo):
         uid = inter.user_ids[u_lo + u]
@@ -210,8 +225,9 @@ def _bad_csv_row(bad: BadLine, row: str) -> str:
 # ------------------------------------------------------------------------------------------------ driver
 
 
-def run_chunks(fn: Callable[[int], tuple[bytes, int, int]], n_chunks: int, workers: int,
-               progress: bool, desc: str) -> Iterator[tuple[bytes, int, int]]:
+def run_chunks(
+    fn: Callable[[int], tuple[bytes, int, int]], n_chunks: int, workers: int, progress: bool, desc: str
+) -> Iterator[tuple[bytes, int, int]]:
     """Chunks in order; in a forked pool when workers > 1."""
     from tqdm import tqdm
 
@@ -231,22 +247,34 @@ def run_chunks(fn: Callable[[int], tuple[bytes, int, int]], n_chunks: int, worke
         bar.close()
 
 
-def write_files(cfg: SampleConfig, cat: Catalogue, inter: Interactions, plan: list[BadLine],
-                meta_path: Path, csv_path: Path) -> tuple[int, int]:
+def write_files(
+    cfg: SampleConfig, cat: Catalogue, inter: Interactions, plan: list[BadLine], meta_path: Path, csv_path: Path
+) -> tuple[int, int]:
     """Write both files; returns their uncompressed sizes."""
     meta_bad: dict[int, list[BadLine]] = {}
     csv_bad: dict[int, list[BadLine]] = {}
     for bad in plan:
         (meta_bad if bad.file == "meta" else csv_bad).setdefault(bad.after_row, []).append(bad)
-    _STATE.update(cfg=cfg, cat=cat, inter=inter, meta_bad=meta_bad, csv_bad=csv_bad,
-                  max_pop=float(cat.popularity.max()) if cat.n else 0.0)
+    _STATE.update(
+        cfg=cfg,
+        cat=cat,
+        inter=inter,
+        meta_bad=meta_bad,
+        csv_bad=csv_bad,
+        max_pop=float(cat.popularity.max()) if cat.n else 0.0,
+    )
     try:
         n_meta = -(-cfg.n_items // cfg.items_per_chunk)
-        meta_size = write_gzip(meta_path, b"", run_chunks(meta_chunk, n_meta, cfg.workers, cfg.progress, "meta"),
-                               cfg.compresslevel)
+        meta_size = write_gzip(
+            meta_path, b"", run_chunks(meta_chunk, n_meta, cfg.workers, cfg.progress, "meta"), cfg.compresslevel
+        )
         n_csv = -(-cfg.n_users // cfg.users_per_chunk)
-        csv_size = write_gzip(csv_path, CSV_HEADER, run_chunks(csv_chunk, n_csv, cfg.workers, cfg.progress,
-                                                               "interactions"), cfg.compresslevel)
+        csv_size = write_gzip(
+            csv_path,
+            CSV_HEADER,
+            run_chunks(csv_chunk, n_csv, cfg.workers, cfg.progress, "interactions"),
+            cfg.compresslevel,
+        )
     finally:
         _STATE.clear()
     return meta_size, csv_size

@@ -53,3 +53,7 @@ class Provider(Protocol):
     def run(self, task: Task, jobs: Sequence[Job], on_done: OnDone) -> ProviderStats:
         """Answer every job, calling on_done once per job as soon as its final outcome is known."""
         ...
+
+    def cache_version(self, task: Task) -> str:
+        """The version this provider's answers to `task` are cached under (see Task.cache_version)."""
+        ...

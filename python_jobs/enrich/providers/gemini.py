@@ -19,7 +19,6 @@ The API key goes to the SDK only (sent as a header); error texts are redacted be
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 from collections.abc import Awaitable, Sequence
@@ -28,17 +27,12 @@ from typing import Any, TypeVar
 
 from python_jobs.enrich.config import EnrichConfig
 from python_jobs.enrich.providers.base import Job, OnDone, Outcome, ProviderStats
+from python_jobs.enrich.providers.gemini_batch import BatchApiRun
+from python_jobs.enrich.providers.gemini_errors import FatalProviderError, classify, describe, server_retry_delay
 from python_jobs.enrich.tasks import AnswerError, Task, response_schema
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-RETRY_CODES = frozenset({408, 429, 500, 502, 503, 504})
-FATAL_CODES = frozenset({401, 403, 404})
-
-
-class FatalProviderError(RuntimeError):
-    """An error that every further request would repeat (bad key, unknown model): the run stops."""
 
 
 def run_coroutine(coro: Awaitable[T]) -> T:
@@ -57,50 +51,6 @@ def backoff_delay(attempt: int, initial: float, cap: float, rng: random.Random) 
     return step / 2 + rng.uniform(0, step / 2)
 
 
-def _server_retry_delay(exc: Exception) -> float | None:
-    """The RetryInfo delay a 429 may carry ({"details": [{"retryDelay": "17s"}]})."""
-    details = getattr(exc, "details", None)
-    try:
-        for item in (details or {}).get("error", {}).get("details", []) or []:
-            value = item.get("retryDelay")
-            if isinstance(value, str) and value.endswith("s"):
-                return float(value[:-1])
-    except (AttributeError, TypeError, ValueError):
-        return None
-    return None
-
-
-def classify(exc: BaseException) -> tuple[str, str]:
-    """(action, kind): action is 'retry', 'fail' (this item only) or 'fatal' (stop the run)."""
-    from google.genai import errors
-
-    if isinstance(exc, AnswerError):
-        return "retry", "bad_answer"
-    if isinstance(exc, errors.APIError):
-        code = int(getattr(exc, "code", 0) or 0)
-        if code in RETRY_CODES:
-            return "retry", str(code)
-        if code in FATAL_CODES:
-            return "fatal", str(code)
-        return "fail", str(code)
-    name = type(exc).__name__
-    module = type(exc).__module__ or ""
-    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)) or "Timeout" in name:
-        return "retry", "timeout"
-    if module.startswith(("httpx", "httpcore", "aiohttp")) or isinstance(exc, (ConnectionError, OSError)):
-        return "retry", "connection"
-    if isinstance(exc, json.JSONDecodeError) or name == "ValidationError" or module.startswith("google.genai"):
-        return "retry", "bad_response"  # an unreadable response body
-    return "raise", name
-
-
-def describe(exc: BaseException, config: EnrichConfig) -> str:
-    code = getattr(exc, "code", None)
-    message = getattr(exc, "message", None) or str(exc)
-    text = f"{type(exc).__name__}" + (f" {code}" if code else "") + f": {message}"
-    return (config.redact(text) or "")[:500]
-
-
 class GeminiProvider:
     name = "gemini"
     cacheable = True
@@ -113,6 +63,9 @@ class GeminiProvider:
         self._rng = random.Random(seed)
         self._pause_until = 0.0
         self._fatal: BaseException | None = None
+
+    def cache_version(self, task: Task) -> str:
+        return task.cache_version(self.config.temperature)
 
     # ---- SDK objects -----------------------------------------------------------------------------------------
     def make_client(self) -> Any:
@@ -263,7 +216,7 @@ class GeminiProvider:
                 if attempt < self.config.max_attempts:
                     delay = backoff_delay(attempt, self.config.backoff_initial_s, self.config.backoff_max_s, self._rng)
                     if kind == "429":
-                        server = _server_retry_delay(exc)
+                        server = server_retry_delay(exc)
                         delay = max(delay, min(server, self.config.backoff_max_s)) if server else delay
                         loop = asyncio.get_running_loop()
                         self._pause_until = max(self._pause_until, loop.time() + delay)
@@ -280,6 +233,4 @@ class GeminiProvider:
         self, task: Task, jobs: Sequence[Job], on_done: OnDone, cache: Any, wait: bool = True, progress: bool = False
     ) -> ProviderStats:
         """Answer the jobs through Gemini Batch API jobs (JSONL files; see gemini_batch.py)."""
-        from python_jobs.enrich.providers.gemini_batch import BatchApiRun
-
         return BatchApiRun(self, task, cache, on_done, progress=progress).run(list(jobs), wait=wait)

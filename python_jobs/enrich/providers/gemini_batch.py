@@ -43,6 +43,7 @@ from typing import Any
 
 from python_jobs.enrich.cache import BatchJobRecord
 from python_jobs.enrich.providers.base import Job, OnDone, Outcome, ProviderStats
+from python_jobs.enrich.providers.gemini_errors import FatalProviderError, classify, describe
 from python_jobs.enrich.tasks import AnswerError, Task, response_schema
 
 log = logging.getLogger(__name__)
@@ -134,12 +135,13 @@ class BatchApiRun:
         self.stats = ProviderStats()
         self.by_key: dict[str, Job] = {}
         self.client: Any = None
+        self.cache_version = provider.cache_version(task)  # the answers' cache key, also the recorded jobs'
 
     # ---- the run ---------------------------------------------------------------------------------------------
     def run(self, jobs: list[Job], wait: bool = True) -> ProviderStats:
         task, cfg = self.task, self.config
         self.by_key = {j.key: j for j in jobs}
-        open_jobs = self.cache.open_batch_jobs(task.name, task.prompt_version, cfg.model)
+        open_jobs = self.cache.open_batch_jobs(task.name, self.cache_version, cfg.model)
         in_flight = {h for record in open_jobs for h in record.input_hashes}
         to_submit = [j for j in jobs if j.key not in in_flight]
         if open_jobs:
@@ -206,7 +208,7 @@ class BatchApiRun:
             self.cache.add_batch_job(
                 record.name,
                 task.name,
-                task.prompt_version,
+                self.cache_version,
                 cfg.model,
                 record.state,
                 record.input_hashes,
@@ -231,8 +233,6 @@ class BatchApiRun:
 
     def _api_error(self, exc: Exception, what: str) -> str:
         """Count an API call's error and describe it (redacted); a bad key or model stops the run."""
-        from python_jobs.enrich.providers.gemini import FatalProviderError, classify, describe
-
         action, kind = classify(exc)
         if action == "fatal":
             raise FatalProviderError(describe(exc, self.config)) from None
@@ -377,7 +377,7 @@ class BatchApiRun:
         elif outcome.ok:
             self.cache.put(
                 self.task.name,
-                self.task.prompt_version,
+                self.cache_version,
                 self.config.model,
                 outcome.key,
                 status="ok",

@@ -37,6 +37,9 @@ class OfflineProvider:
         self.model = OFFLINE_MODEL
         self.workers = workers if workers is not None else (os.cpu_count() or 1)
 
+    def cache_version(self, task: Task) -> str:
+        return task.cache_version(temperature=0.0)  # not cached (cacheable is False); the rules are deterministic
+
     def answer(self, task: Task, payload: Any) -> Any:
         return task.offline(payload)
 

@@ -6,7 +6,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from python_jobs.report import figures
-from python_jobs.report.model import Figure, Section, Table, count, number, share
+from python_jobs.report.formatting import count, number, percent, scaled, share, total
+from python_jobs.report.model import Figure, Section, Table
 from python_jobs.report.tables import OutputTables
 
 QUALITY_ISSUES = [
@@ -80,7 +81,7 @@ def text_cleaning(t: OutputTables, s: Section) -> None:
                         count(r["items"]),
                         count(r["total_chars_before"]),
                         count(r["total_chars_after"]),
-                        f"{r['total_reduction_pct']:.1f}%",
+                        percent(r["total_reduction_pct"], 1),
                         number(r["mean_chars_before"], 0),
                         number(r["mean_chars_after"], 0),
                         count(r["items_shortened"]),
@@ -125,7 +126,7 @@ def text_cleaning(t: OutputTables, s: Section) -> None:
         )
         s.facts += [
             ("provider", ", ".join(sorted({r["providers"] for r in calls}))),
-            ("failed answers", count(sum(r["failed"] for r in calls))),
+            ("failed answers", count(total(r["failed"] for r in calls))),
         ]
 
 
@@ -153,7 +154,7 @@ def metadata(t: OutputTables, s: Section, top: int = 8) -> None:
             Figure(
                 figures.hbar(
                     [r["field"] for r in coverage],
-                    [100 * r["coverage"] for r in coverage],
+                    [scaled(r["coverage"], 100) for r in coverage],
                     "Items with a value, per field",
                     "% of items",
                     fmt="{:.1f}%",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from python_jobs.report import figures
-from python_jobs.report.model import Figure, Section, Table, count, number
+from python_jobs.report.formatting import count, is_missing, number, total
+from python_jobs.report.model import Figure, Section, Table
 from python_jobs.report.tables import OutputTables
 
 
@@ -20,7 +21,7 @@ def finetuning(t: OutputTables, s: Section) -> None:
             with figures.canvas(height=1.0 + 0.3 * len(tasks)) as (fig, ax):
                 left = [0] * len(tasks)
                 for i, split in enumerate(splits):
-                    widths = [by.get((task, split), 0) for task in tasks]
+                    widths = [0 if is_missing(n := by.get((task, split))) else n for task in tasks]  # missing: no bar
                     ax.barh(range(len(tasks)), widths, left=left, label=split, color=figures.PALETTE[i])
                     left = [a + b for a, b in zip(left, widths)]
                 ax.set_yticks(range(len(tasks)), tasks)
@@ -70,7 +71,7 @@ def finetuning(t: OutputTables, s: Section) -> None:
             s.facts.append(("records", count(overall[0]["records"])))
     if t.has("finetune_leak_check"):
         checks = t.table("finetune_leak_check", order_by="check_order")
-        s.facts.append(("leak-check violations", count(sum(r["violations"] for r in checks))))
+        s.facts.append(("leak-check violations", count(total(r["violations"] for r in checks))))
         s.tables.append(
             Table(
                 "Leak checks (every violation count must be 0)",

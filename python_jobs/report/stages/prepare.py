@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from python_jobs.report import figures
-from python_jobs.report.model import Figure, Section, Table, count, number
+from python_jobs.report.formatting import MISSING, count, number, total
+from python_jobs.report.model import Figure, Section, Table
 from python_jobs.report.tables import OutputTables
 
 
@@ -35,7 +36,7 @@ def data_preparation(t: OutputTables, s: Section) -> None:
                         r["step"],
                         count(r["rows_out"]),
                         count(r["rows_removed"]),
-                        "–" if r["pct_removed"] is None else f"{r['pct_removed']:.2f}",
+                        number(r["pct_removed"], 2),
                     ]
                     for r in steps
                 ],
@@ -65,7 +66,7 @@ def data_preparation(t: OutputTables, s: Section) -> None:
             "select source, split_part(reason, ':', 1) as kind, count(*) as lines, min(line_number) as first_line "
             "from {prep_rejects} group by all order by lines desc, source, kind"
         )
-        s.facts.append(("rejected lines", count(sum(r["lines"] for r in rejects))))
+        s.facts.append(("rejected lines", count(total(r["lines"] for r in rejects))))
         if rejects:
             s.figures.append(
                 Figure(
@@ -84,6 +85,6 @@ def data_preparation(t: OutputTables, s: Section) -> None:
                 "Rejects by reason (full texts and raw lines: prep_rejects)",
                 ["source", "reason", "lines", "first line number"],
                 [[r["source"], r["kind"], count(r["lines"]), count(r["first_line"])] for r in rejects]
-                or [["–", "no rejected lines", "0", "–"]],
+                or [[MISSING, "no rejected lines", "0", MISSING]],
             )
         )

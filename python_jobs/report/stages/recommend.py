@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from python_jobs.report import figures
-from python_jobs.report.model import Figure, Section, Table, count, interval, number
+from python_jobs.report.formatting import count, interval, is_missing, number
+from python_jobs.report.model import Figure, Section, Table
 from python_jobs.report.tables import OutputTables
 
 HEADLINE_METRICS = ["hit@10", "ndcg@10", "mrr"]
@@ -62,12 +63,12 @@ def recommenders(t: OutputTables, s: Section) -> None:
             )
         )
         best = max(
-            (r for r in metrics if r["metric"] == "hit@10" and r["protocol"] == "full"),
+            (r for r in metrics if r["metric"] == "hit@10" and r["protocol"] == "full" and not is_missing(r["value"])),
             key=lambda r: r["value"],
             default=None,
         )
         if best:
-            s.facts.append(("best Hit@10 (full ranking)", f"{best['model']} {best['value']:.3f}"))
+            s.facts.append(("best Hit@10 (full ranking)", f"{best['model']} {number(best['value'])}"))
         across_seeds(t, s)
     if t.has("rec_metrics_breakdown"):
         breakdown = t.rows(
@@ -90,7 +91,7 @@ def recommenders(t: OutputTables, s: Section) -> None:
                     for m in dict.fromkeys(r["model"] for r in rows)
                 }
                 if bins:
-                    panels.append((f"Hit@10 {title}", [f"{b}\n(n={users[b]:,})" for b in bins], series))
+                    panels.append((f"Hit@10 {title}", [f"{b}\n(n={count(users[b])})" for b in bins], series))
             if panels:
                 s.figures.append(
                     Figure(

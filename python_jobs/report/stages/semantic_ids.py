@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 from python_jobs.report import figures
-from python_jobs.report.model import Figure, Section, Table, count, number, share
+from python_jobs.report.formatting import count, number, scaled, share
+from python_jobs.report.model import Figure, Section, Table
 from python_jobs.report.tables import OutputTables
 
 TRAINING_PANELS = [
@@ -106,9 +107,17 @@ def quantizer_and_ids(t: OutputTables, s: Section) -> None:
         groups = t.table("sid_collision_groups", order_by="group_size")
         fourth = t.table("sid_fourth_code_distribution", order_by="sid_3")
         with figures.canvas(ncols=2, width=7.2, height=2.8) as (fig, (left, right)):
-            left.bar([str(r["group_size"]) for r in groups], [r["n_items"] for r in groups], color=figures.PALETTE[0])
+            left.bar(
+                [str(r["group_size"]) for r in groups],
+                figures.bar_lengths(r["n_items"] for r in groups),
+                color=figures.PALETTE[0],
+            )
             left.set(title="Items by size of their 3-code group", xlabel="items sharing the 3 codes", ylabel="items")
-            right.bar([str(r["sid_3"]) for r in fourth], [r["n_items"] for r in fourth], color=figures.PALETTE[1])
+            right.bar(
+                [str(r["sid_3"]) for r in fourth],
+                figures.bar_lengths(r["n_items"] for r in fourth),
+                color=figures.PALETTE[1],
+            )
             right.set(title="4th code (collision index)", xlabel="4th code", ylabel="items")
             s.figures.append(
                 Figure(
@@ -172,7 +181,7 @@ def quantizer_and_ids(t: OutputTables, s: Section) -> None:
             Figure(
                 figures.hbar(
                     ["raw (3 codes, before the collision policy)", "final (after the collision policy)"],
-                    [100 * model["unique_share_before_collision_policy"], 100 * model["unique_share"]],
+                    [scaled(model["unique_share_before_collision_policy"], 100), scaled(model["unique_share"], 100)],
                     "Items whose ID is unique",
                     "% of items",
                     fmt="{:.2f}%",

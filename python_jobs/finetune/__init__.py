@@ -1,0 +1,1 @@
+"""Stage 4 (fine-tuning conversations) is dbt SQL only; this package holds its settings model."""
