@@ -27,7 +27,7 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from python_jobs.recommend.evaluate import build_cases, model_ranks  # noqa: E402
+from python_jobs.recommend.scoring import model_ranks  # noqa: E402
 from python_jobs.recommend.settings import RecommendSettings  # noqa: E402
 from python_jobs.recommend.train import TrainingData, get_or_train  # noqa: E402
 
@@ -43,6 +43,14 @@ def load(category: str):
     return train, val, ids, TrainingData(catalogue, Sequences.from_arrow(train, catalogue))
 
 
+def built_cases(category: str):
+    """The evaluation cases of the last `dbt build` (int_rec_eval_cases in the warehouse)."""
+    import duckdb
+
+    with duckdb.connect(str(REPO / "data" / "warehouse.duckdb"), read_only=True) as con:
+        return con.sql(f'select * from "{category}".int_rec_eval_cases').to_arrow_table()
+
+
 def bench_ours(category: str, threads: int, epochs: int, models: list[str]) -> list[dict]:
     torch.set_num_threads(threads)
     train, val, _, data = load(category)
@@ -51,7 +59,7 @@ def bench_ours(category: str, threads: int, epochs: int, models: list[str]) -> l
         settings = RecommendSettings.load(
             {"category": category, "rec_registry_dir": registry, "rec_epochs": epochs, "rec_patience": epochs}
         )
-        cases = build_cases(train, val, settings)
+        cases = built_cases(category)
         for name in models:
             trained = get_or_train(name, data, settings)
             started = time.perf_counter()
@@ -64,9 +72,9 @@ def bench_ours(category: str, threads: int, epochs: int, models: list[str]) -> l
                     "threads": threads,
                     "device": trained.summary["device"],
                     "seconds_per_epoch": round(trained.summary["seconds_per_epoch"], 3),
-                    "eval_users": ranks.num_rows,
+                    "eval_users": len(ranks["rank"]),
                     "eval_seconds": round(seconds, 3),
-                    "eval_users_per_s": round(ranks.num_rows / seconds, 1),
+                    "eval_users_per_s": round(len(ranks["rank"]) / seconds, 1),
                 }
             )
     return rows

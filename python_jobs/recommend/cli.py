@@ -1,9 +1,12 @@
-"""`python -m python_jobs train` and `python -m python_jobs eval`: stage 5 outside dbt.
+"""`python -m python_jobs train` (fills the model registry) and `python -m python_jobs eval` (runs stage 5 in dbt,
+prints its table).
 
-Both read the stage-3 outputs data/output/<category>/{sequences_train,sequences_val,semantic_ids}.parquet (written
-by `dbt build`) and share the model registry with the dbt models: with the same settings, a model trained here is
-the one `dbt build` loads, and the other way round. The setting flags are generated from RecommendSettings
-(`common.settings.options_for`) and default to the rec_* vars of dbt_project.yml.
+`train` reads the stage-3 outputs data/output/<category>/{sequences_train,sequences_val,semantic_ids}.parquet
+(written by `dbt build`) and shares the model registry with the dbt models: with the same settings, a model trained
+here is the one `dbt build` loads, and the other way round. `eval` writes nothing itself: the settings its flags
+change become the vars of a `dbt build --select tag:stage_05`, and it prints rec_metrics as that build exported it.
+The setting flags are generated from RecommendSettings (`common.settings.options_for`) and default to the rec_*
+vars of dbt_project.yml.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 
 import click
 
-from python_jobs.common.settings import options_for
+from python_jobs.common.settings import options_for, project_vars
 from python_jobs.recommend.settings import RecommendSettings
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
@@ -25,6 +28,8 @@ EVAL_MODELS = ["popularity", "transition", "sasrec_bce", "sasrec_ce", "sid_sasre
 NOT_FLAGS = ("sid_registry_dir", "sid_codebook_size")
 EVAL_ONLY_VARS = (
     "rec_models",
+    "rec_protocols",
+    "rec_seeds",
     "rec_eval_negatives",
     "rec_eval_max_items",
     "rec_eval_seed",
@@ -82,54 +87,46 @@ def train(settings: RecommendSettings, model_kind: str, retrain: bool, progress:
     )
 
 
-def merge_rows(previous: Path, new: Any) -> Any:
-    """`new` plus the rows of the previous file for the (model, protocol) pairs `new` does not recompute, so an
-    `eval --model X --protocol full` replaces X's full-ranking rows and keeps every other row of the table."""
-    import duckdb
+def dbt_vars(settings: RecommendSettings) -> dict[str, Any]:
+    """The vars a `dbt build` needs to reproduce these settings: the category and every value that differs from
+    dbt_project.yml (what the flags changed)."""
+    defaults = project_vars()
+    chosen = {k: v for k, v in settings.model_dump().items() if k in defaults and v != defaults[k]}
+    return {"category": settings.category, **chosen}
+
+
+def run_stage5(build_vars: dict[str, Any], warehouse: Path | None) -> None:
+    """`dbt build --select tag:stage_05 --vars ...` through dbt's programmatic runner, in the project root: the dbt
+    models are the only writers of the stage-5 tables (and their parquet), and their tests run on what they wrote."""
+    import json
+    import os
+
+    from dbt.cli.main import dbtRunner
+
+    if warehouse is not None:
+        os.environ["SID_WAREHOUSE"] = str(warehouse)  # what profiles.yml reads
+    root = Path(__file__).resolve().parents[2]
+    args = ["build", "--select", "tag:stage_05", "--vars", json.dumps(build_vars)]
+    result = dbtRunner().invoke([*args, "--project-dir", str(root), "--profiles-dir", str(root)])
+    if not result.success:
+        raise click.ClickException(
+            f"dbt {' '.join(args)} failed ({result.exception or 'see the dbt log above'}); nothing printed"
+        )
+
+
+def read_metrics(out_dir: str, category: str) -> tuple[Any, Any]:
+    """rec_metrics and rec_metrics_breakdown as the last build exported them (parquet: readable while another
+    build holds the warehouse lock)."""
     import pyarrow.parquet as pq
-
-    if not previous.is_file():
-        return new
-    old = pq.read_table(previous)
-    if old.schema != new.schema:  # written by another version: start over rather than mix layouts
-        return new
-    con = duckdb.connect()
-    con.register("old_rows", old)
-    con.register("new_rows", new)
-    merged = con.sql(
-        "select * from old_rows where (model, protocol) not in (select model, protocol from new_rows) "
-        "union all select * from new_rows"
-    )
-    return merged.to_arrow_table().cast(new.schema)
-
-
-def _write(category: str, out_dir: str, tables: dict[str, Any], warehouse: Path) -> list[str]:
-    """Parquet under OUT_DIR/CATEGORY/, and tables in the warehouse's CATEGORY schema when it is free."""
-    import duckdb
-    import pyarrow.parquet as pq
-
-    from python_jobs.common.files import atomic_write
 
     out = Path(out_dir) / category
-    out.mkdir(parents=True, exist_ok=True)
-    notes = []
-    tables = {name: merge_rows(out / f"{name}.parquet", table) for name, table in tables.items()}
-    for name, table in tables.items():
-        atomic_write(out / f"{name}.parquet", lambda p, t=table: pq.write_table(t, p, compression="zstd"))
-    notes.append(f"wrote {', '.join(f'{n}.parquet' for n in tables)} to {out}")
-    if not warehouse.exists():
-        return notes + [f"no warehouse at {warehouse}: parquet only"]
-    try:
-        with duckdb.connect(str(warehouse), config={"storage_compatibility_version": "v1.5.0"}) as con:
-            con.execute(f'create schema if not exists "{category}"')
-            for name, table in tables.items():
-                con.register("_t", table)
-                con.execute(f'create or replace table "{category}".{name} as select * from _t')
-                con.unregister("_t")
-        notes.append(f"and to {warehouse} (schema {category})")
-    except duckdb.IOException as error:  # a running dbt build holds the lock
-        notes.append(f"warehouse {warehouse} not written ({str(error).splitlines()[0]}): parquet only")
-    return notes
+    paths = [out / f"{name}.parquet" for name in ("rec_metrics", "rec_metrics_breakdown")]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise click.ClickException(
+            f"missing {', '.join(missing)}: build stage 5 first (eval --build, or dbt build --vars '{{category: {category}}}')"
+        )
+    return tuple(pq.read_table(p) for p in paths)
 
 
 @click.command("eval", context_settings=CONTEXT)
@@ -138,62 +135,44 @@ def _write(category: str, out_dir: str, tables: dict[str, Any], warehouse: Path)
     "models",
     multiple=True,
     type=click.Choice(EVAL_MODELS),
-    help="Rows of the table (repeat the option); default: the var rec_models (all five).",
+    help="Rows of the table (repeat the option); the var rec_models (default: all five).",
 )
 @click.option(
     "--protocol",
     type=click.Choice(["sampled", "full", "both"]),
-    default="both",
-    show_default=True,
-    help="sampled: the original's 1,000 negatives from the val users' items; full: the whole catalogue.",
+    default=None,
+    help="The var rec_protocols (default: both). sampled: the original's 1,000 negatives from the val users' "
+    "items; full: the whole catalogue.",
 )
-@click.option("--no-train", is_flag=True, help="Only use models already in the registry; skip the others.")
+@click.option(
+    "--build/--no-build",
+    default=True,
+    show_default=True,
+    help="Run `dbt build --select tag:stage_05` with these settings as vars first (models missing from the "
+    "registry are trained); --no-build prints what the last build wrote.",
+)
 @click.option(
     "--warehouse",
     type=click.Path(dir_okay=False, path_type=Path),
-    envvar="SID_WAREHOUSE",
-    default=Path("data/warehouse.duckdb"),
-    show_default=True,
-    help="DuckDB file to write rec_metrics / rec_metrics_breakdown into when free (env SID_WAREHOUSE).",
+    default=None,
+    help="DuckDB file the build writes (default: env SID_WAREHOUSE, else data/warehouse.duckdb; see profiles.yml).",
 )
-@click.option("--write/--no-write", default=True, show_default=True, help="Write the tables (parquet + warehouse).")
-@click.option("--progress/--no-progress", default=True, show_default=True, help="tqdm bar while training.")
-@options_for(RecommendSettings, exclude=(*NOT_FLAGS, "rec_models", "rec_loss"))  # rows: --model
+# rows: --model; protocols: --protocol
+@options_for(RecommendSettings, exclude=(*NOT_FLAGS, "rec_models", "rec_loss", "rec_protocols"))
 def eval_command(
-    settings: RecommendSettings,
-    models: tuple[str, ...],
-    protocol: str,
-    no_train: bool,
-    warehouse: Path,
-    write: bool,
-    progress: bool,
+    settings: RecommendSettings, models: tuple[str, ...], protocol: str | None, build: bool, warehouse: Path | None
 ) -> None:
-    """Evaluate the recommenders on the val users of CATEGORY and print the side-by-side table."""
-    from python_jobs.recommend.evaluate import PROTOCOLS, comparison_text, evaluate
+    """Build stage 5 of CATEGORY with dbt (or not: --no-build) and print the side-by-side table of rec_metrics."""
+    from python_jobs.recommend.comparison import comparison_text
 
-    train_table, val_table, semantic_ids = _inputs(settings)
-    protocols = PROTOCOLS if protocol == "both" else (protocol,)
-    result = evaluate(
-        train_table,
-        val_table,
-        semantic_ids,
-        settings,
-        models=list(models) or None,
-        protocols=protocols,
-        train_missing=not no_train,
-        progress=progress,
-        log=lambda m: click.echo(m, err=True),
-    )
-    click.echo(comparison_text(result.metrics, result.breakdown))
-    if write:
-        for note in _write(
-            settings.category,
-            settings.out_dir,
-            {
-                "rec_metrics": result.metrics,
-                "rec_metrics_breakdown": result.breakdown,
-                "recommendation_ranks": result.ranks,
-            },
-            warehouse,
-        ):
-            click.echo(note, err=True)
+    chosen = {"rec_models": list(models)} if models else {}
+    if protocol:
+        chosen["rec_protocols"] = ["sampled", "full"] if protocol == "both" else [protocol]
+    settings = settings.replace(**chosen)
+    build_vars = dbt_vars(settings)
+    if build:
+        run_stage5(build_vars, warehouse)
+    elif set(build_vars) - {"category", "out_dir"} or warehouse:
+        changed = ", ".join(sorted(set(build_vars) - {"category", "out_dir"}))
+        raise click.UsageError(f"--no-build prints the last build's table; {changed or '--warehouse'} would change it")
+    click.echo(comparison_text(*read_metrics(settings.out_dir, settings.category)))

@@ -1,7 +1,8 @@
 """What the stage-5 dbt Python models call (models/05_recommend/): each takes arrow tables, returns one.
 
-The dbt models stay one-liners; everything here is the same library code `python -m python_jobs eval` runs, so
-the CLI and `dbt build` write the same tables. Settings are the run's vars (RecommendSettings.from_dbt).
+Only what needs numpy or torch lives here (the negatives draw, training and scoring, the bootstrap, the registry
+summaries); the relational rest is SQL beside them, and the column types are the yml contracts of the SQL models
+that read these tables. Settings are the run's vars (RecommendSettings.from_dbt).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import Any
 import pyarrow as pa
 
 from python_jobs.common.registry import ModelRegistry
-from python_jobs.recommend import evaluate
 from python_jobs.recommend.settings import RecommendSettings
 
 
@@ -20,50 +20,47 @@ def settings(dbt: Any, session: Any) -> RecommendSettings:
     return RecommendSettings.from_dbt(dbt, session)
 
 
-def eval_cases(train: pa.Table, val: pa.Table, s: RecommendSettings) -> pa.Table:
-    return evaluate.build_cases(train, val, s)
+def sampled_negatives(val: pa.Table, s: RecommendSettings) -> pa.Table:
+    from python_jobs.recommend.cases import sampled_negatives
+
+    return sampled_negatives(val, s.rec_eval_negatives, s.rec_eval_seed)
 
 
-def reference_ranks(train: pa.Table, semantic_ids: pa.Table, cases: pa.Table, s: RecommendSettings) -> pa.Table:
-    return evaluate.reference_rank_rows(train, semantic_ids, cases, s, s.rec_models)
-
-
-def model_ranks(train: pa.Table, semantic_ids: pa.Table, cases: pa.Table, s: RecommendSettings) -> pa.Table:
+def neural_ranks(train: pa.Table, semantic_ids: pa.Table, cases: pa.Table, s: RecommendSettings) -> pa.Table:
     """Trains (or loads from the registry) every neural model in rec_models and ranks the cases with it."""
-    ranks, _, _ = evaluate.neural_rank_rows(train, semantic_ids, cases, s, s.rec_models, log=print)
-    return ranks
+    from python_jobs.recommend.scoring import neural_ranks
+
+    return neural_ranks(train, semantic_ids, cases, s, s.rec_models, log=print)
 
 
-def ordered_ranks(ranks: pa.Table, s: RecommendSettings) -> pa.Table:
-    return evaluate.order_ranks(ranks, s.rec_models)
+def group_metrics(groups: pa.Table, s: RecommendSettings) -> pa.Table:
+    from python_jobs.recommend.metrics import summarize_groups
+
+    return summarize_groups(groups, s.rec_bootstrap_samples, s.rec_eval_seed)
 
 
-def metrics(ranks: pa.Table, s: RecommendSettings) -> pa.Table:
-    return evaluate.metrics_table(ranks, s)
-
-
-def metrics_breakdown(ranks: pa.Table, s: RecommendSettings) -> pa.Table:
-    return evaluate.breakdown_table(ranks, s)
-
-
-MODEL_SCHEMA = pa.schema(
-    [
-        ("model", pa.string()),
-        ("model_id", pa.string()),
-        ("parameters", pa.int64()),
-        ("n_items", pa.int64()),
-        ("train_sequences", pa.int64()),
-        ("holdout_users", pa.int64()),
-        ("epochs_run", pa.int64()),
-        ("best_epoch", pa.int64()),
-        ("steps", pa.int64()),
-        ("holdout_ndcg_at_10", pa.float64()),
-        ("train_seconds", pa.float64()),
-        ("seconds_per_epoch", pa.float64()),
-        ("device", pa.string()),
-        ("config", pa.string()),
-    ]
+RECOMMENDER_COLUMNS = (
+    "model",
+    "model_id",
+    "parameters",
+    "n_items",
+    "train_sequences",
+    "holdout_users",
+    "epochs_run",
+    "best_epoch",
+    "steps",
+    "holdout_ndcg_at_10",
+    "train_seconds",
+    "seconds_per_epoch",
+    "device",
+    "config",
 )
+CURVE_COLUMNS = ("model", "model_id", "epoch", "loss", "holdout_hit_at_10", "holdout_ndcg_at_10", "seconds")
+
+
+def _columns(rows: list[dict], names: tuple[str, ...]) -> pa.Table:
+    """Rows as columns (types: the contract of the SQL model that reads this table; empty = untyped columns)."""
+    return pa.table({name: [r[name] for r in rows] for name in names})
 
 
 def _entries(model_ids: list[str], s: RecommendSettings):
@@ -78,25 +75,12 @@ def recommenders(model_ids: list[str], s: RecommendSettings) -> pa.Table:
         summary = ModelRegistry.summary(entry)
         rows.append(
             {
-                **{k: summary.get(k) for k in MODEL_SCHEMA.names},
+                **{k: summary.get(k) for k in RECOMMENDER_COLUMNS},
                 "holdout_ndcg_at_10": summary["holdout_ndcg@10"],
                 "config": json.dumps({"encoder": summary["encoder"], "training": summary["training"]}, sort_keys=True),
             }
         )
-    return pa.Table.from_pylist(rows, schema=MODEL_SCHEMA)
-
-
-CURVE_SCHEMA = pa.schema(
-    [
-        ("model", pa.string()),
-        ("model_id", pa.string()),
-        ("epoch", pa.int64()),
-        ("loss", pa.float64()),
-        ("holdout_hit_at_10", pa.float64()),
-        ("holdout_ndcg_at_10", pa.float64()),
-        ("seconds", pa.float64()),
-    ]
-)
+    return _columns(rows, RECOMMENDER_COLUMNS)
 
 
 def training_curves(model_ids: list[str], s: RecommendSettings) -> pa.Table:
@@ -117,4 +101,4 @@ def training_curves(model_ids: list[str], s: RecommendSettings) -> pa.Table:
                     "seconds": r["seconds"],
                 }
             )
-    return pa.Table.from_pylist(rows, schema=CURVE_SCHEMA)
+    return _columns(rows, CURVE_COLUMNS)

@@ -1,7 +1,7 @@
 """Ranks -> metrics, pure functions over numpy arrays.
 
-A rank is 1 + the number of candidates scored strictly higher than the target (ties favour the target, the
-original's NB10 rule; the reference rows in SQL break their ties by parent_asin so they never profit from it).
+A rank is 1 + candidates scored higher + candidates scored equal / 2 (python_jobs.recommend.ranking), so ranks are
+floats.
     Hit@K   = mean(rank <= K)
     NDCG@K  = mean(1 / log2(rank + 1) if rank <= K else 0)    (one relevant item, so the ideal DCG is 1)
     MRR     = mean(1 / rank), not truncated
@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import pyarrow as pa
 
 HIT_KS = (1, 5, 10, 20)
 NDCG_KS = (5, 10, 20)
@@ -66,8 +67,17 @@ def summarize(ranks: np.ndarray, n_boot: int = 1000, seed: int = 42) -> list[dic
     return rows
 
 
-def ranks_from_scores(scores: np.ndarray, target_columns: np.ndarray) -> np.ndarray:
-    """scores [U, C], target_columns [U] -> 1 + number of columns scored strictly higher than the target's."""
-    scores = np.asarray(scores)
-    target = scores[np.arange(len(scores)), target_columns]
-    return 1 + (scores > target[:, None]).sum(1)
+GROUP_KEYS = ("model", "seed", "protocol", "breakdown", "bin", "bin_order")
+
+
+def summarize_groups(groups: pa.Table, n_boot: int, seed: int) -> pa.Table:
+    """One row per group (GROUP_KEYS + `ranks`, its users' ranks in user_id order) -> one row per group and
+    metric: the keys, metric, value, ci_low, ci_high, n_users. The bootstrap needs every user's rank in a fixed
+    order, hence numpy here and the grouping in SQL (int_rec_rank_groups)."""
+    rows = [
+        {**{k: group[k] for k in GROUP_KEYS}, **row}
+        for group in groups.to_pylist()
+        for row in summarize(np.asarray(group["ranks"], dtype=np.float64), n_boot, seed)
+    ]
+    columns = [*GROUP_KEYS, "metric", "value", "ci_low", "ci_high", "n_users"]
+    return pa.table({c: [r[c] for r in rows] for c in columns})  # types: the contracts of rec_metrics(_breakdown)

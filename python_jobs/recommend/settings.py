@@ -64,9 +64,19 @@ class RecommendSettings(
         "Share of train users whose last item is held out for early stopping.", gt=0.0, lt=1.0
     )
     rec_seed: int = setting("Seed of init, batch order, dropout, negatives, hold-out.")
+    # each seed is its own model (rec_seed + i is in the key); the count only says how many are trained
+    rec_seeds: PositiveInt = setting(
+        "Train each neural model with this many seeds (rec_seed, rec_seed + 1, ...); rec_metrics adds their mean and std.",
+        **NOT_KEY,
+    )
     rec_device: str = setting("auto (CUDA when present) | cpu | cuda[:N].", **NOT_KEY)
     rec_registry_dir: str = setting(
         "Model registry root ('' = sid_registry_dir, else data/registry/CATEGORY, shared with dbt build).", **NOT_KEY
+    )
+    rec_protocols: list[Literal["sampled", "full"]] = setting(
+        "Evaluation protocols: sampled (the original's negatives) and/or full (the whole catalogue).",
+        min_length=1,
+        **NOT_KEY,
     )
     rec_eval_negatives: PositiveInt = setting("Sampled protocol: negatives per user.", flag="--negatives", **NOT_KEY)
     rec_eval_max_items: int = setting(

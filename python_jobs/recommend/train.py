@@ -45,6 +45,7 @@ from python_jobs.recommend.data import (
     sample_negatives,
 )
 from python_jobs.recommend.metrics import ndcg_at
+from python_jobs.recommend.ranking import check_finite, full_ranks
 from python_jobs.recommend.sasrec import EncoderConfig, SASRec
 from python_jobs.recommend.settings import NEURAL_MODELS, RecommendSettings
 from python_jobs.recommend.sid_sasrec import SIDSASRec
@@ -120,13 +121,14 @@ def score_histories(model: nn.Module, histories: list[np.ndarray], max_len: int,
         yield start, model.score(inputs).float().cpu()
 
 
-def holdout_ranks(model: nn.Module, split: HoldoutSplit, max_len: int, device: str) -> np.ndarray:
-    """Full-catalogue rank of each held-out last item."""
-    ranks = np.empty(len(split.targets), dtype=np.int64)
+def holdout_ranks(model: nn.Module, split: HoldoutSplit, max_len: int, device: str, label: str) -> np.ndarray:
+    """Full-catalogue rank of each held-out last item (the rule of python_jobs.recommend.ranking; `label` names the
+    model and epoch in the error a non-finite score raises)."""
+    ranks = np.empty(len(split.targets), dtype=np.float64)
     for start, scores in score_histories(model, split.histories, max_len, device):
+        check_finite(scores[:, 1:], label)
         targets = torch.from_numpy(split.targets[start : start + len(scores)])
-        target_scores = scores.gather(1, targets[:, None])
-        ranks[start : start + len(scores)] = (1 + (scores > target_scores).sum(1)).numpy()
+        ranks[start : start + len(scores)] = full_ranks(scores, targets).numpy()
     return ranks
 
 
@@ -210,7 +212,7 @@ def train_model(
             optimizer.step()
             total += float(loss.detach())
             state["step"] += 1
-        ranks = holdout_ranks(model, split, settings.rec_max_len, device)
+        ranks = holdout_ranks(model, split, settings.rec_max_len, device, f"{name} epoch {epoch + 1}")
         ndcg, hit = float(ndcg_at(ranks, 10).mean()), float((ranks <= 10).mean())
         state["epoch"] = epoch + 1
         state["seconds"] += time.perf_counter() - started

@@ -9,7 +9,7 @@ import sys
 import pyarrow.parquet as pq
 import pytest
 
-from tests.dbt_helpers import REPO, DbtProject
+from tests.dbt_helpers import REPO, DbtProject, copy_of
 
 pytestmark = pytest.mark.e2e
 MODELS = ["popularity", "transition", "sasrec_bce", "sasrec_ce", "sid_sasrec"]
@@ -39,46 +39,45 @@ def test_sasrec_trained_on_the_sample_beats_popularity(sample_build: DbtProject)
     assert n_models == 3
 
 
-def test_eval_cli_reuses_the_registry_and_prints_the_table(sample_build: DbtProject):
-    # what dbt computed, read before the CLI (which also writes its tables into the warehouse)
-    built = {
-        (m, p, n): v
-        for m, p, n, v in sample_build.query("select model, protocol, metric, value from sample.rec_metrics")
-    }
-    env = {**os.environ, "PYTHONPATH": str(REPO), "WANDB_MODE": "disabled"}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "python_jobs",
-            "eval",
-            "--category",
-            "sample",
-            "--no-train",
-            "--no-progress",
-            "--out-dir",
-            str(sample_build.out_dir),
-            "--registry-dir",
-            str(sample_build.root / "registry"),
-            "--warehouse",
-            str(sample_build.warehouse),
-            # the build's training settings, so the CLI finds the build's registry entries
-            *(["--epochs", str(sample_build.vars["rec_epochs"])] if "rec_epochs" in sample_build.vars else []),
-        ],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+def eval_cli(project: DbtProject, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "WANDB_MODE": "disabled", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    command = [sys.executable, "-m", "python_jobs", "eval", "--category", "sample", "--out-dir", str(project.out_dir)]
+    return subprocess.run(
+        [*command, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False
     )
+
+
+def test_eval_no_build_prints_what_dbt_wrote_and_writes_nothing(sample_build: DbtProject):
+    exported = sample_build.out_dir / "sample" / "rec_metrics.parquet"
+    written = exported.stat().st_mtime_ns
+    done = eval_cli(sample_build, "--no-build")
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "skipped" not in done.stderr and "trained " not in done.stderr  # loaded, not retrained
     for model in MODELS:
         assert model in done.stdout
-    cli = {
-        (r["model"], r["protocol"], r["metric"]): r["value"]
-        for r in pq.read_table(sample_build.out_dir / "sample" / "rec_metrics.parquet").to_pylist()
-    }
-    assert cli.keys() == built.keys()
-    assert all(cli[k] == pytest.approx(built[k]) for k in cli)  # the CLI and dbt compute the same table
+    hit10 = metric(sample_build, "sasrec_ce", "full", "hit@10")
+    assert f"{hit10:.3f}" in done.stdout  # the printed table is dbt's rec_metrics
+    assert exported.stat().st_mtime_ns == written
+    refused = eval_cli(sample_build, "--no-build", "--protocol", "full")
+    assert refused.returncode != 0 and "drop --no-build" in refused.stderr
+
+
+def test_eval_flags_become_the_vars_of_a_dbt_build_that_loads_the_registry(sample_build: DbtProject, tmp_path):
+    project = copy_of(sample_build, tmp_path / "copy")
+    registry = project.root / "registry"
+    entries = sorted(p.name for p in registry.iterdir())
+    done = eval_cli(
+        project,
+        *("--protocol", "full", "--model", "popularity", "--model", "sasrec_ce"),
+        *("--registry-dir", str(registry), "--warehouse", str(project.warehouse)),
+        # the build's training settings, so the CLI's build finds the build's registry entries
+        *(["--epochs", str(project.vars["rec_epochs"])] if "rec_epochs" in project.vars else []),
+    )
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    assert "Completed successfully" in done.stdout  # dbt built (and tested) the tables
+    assert sorted(p.name for p in registry.iterdir()) == entries  # loaded, not retrained
+    rows = project.query("select distinct model, protocol from sample.rec_metrics")
+    assert set(rows) == {("popularity", "full"), ("sasrec_ce", "full")}
+    exported = pq.read_table(project.out_dir / "sample" / "rec_metrics.parquet").to_pylist()
+    assert {(r["model"], r["protocol"]) for r in exported} == set(rows)
+    for r in exported:  # the same numbers as the full build's
+        assert r["value"] == pytest.approx(metric(sample_build, r["model"], r["protocol"], r["metric"]))

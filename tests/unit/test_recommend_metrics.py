@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from python_jobs.recommend.metrics import METRICS, hit_at, ndcg_at, ranks_from_scores, reciprocal_rank, summarize
+from python_jobs.recommend.metrics import METRICS, hit_at, ndcg_at, reciprocal_rank, summarize
 
 
 def test_hit_and_ndcg_at_the_k_bound():
@@ -46,17 +46,20 @@ def test_bootstrap_is_seeded_and_narrows_with_more_users():
     assert width(summarize(large)) < width(summarize(small))
 
 
-def test_ties_favour_the_target_and_ranks_start_at_one():
-    scores = np.array(
-        [
-            [0.5, 0.5, 0.1],  # target tied with one other: rank 1
-            [0.1, 0.9, 0.9],  # two strictly higher: rank 3
-            [2.0, 1.0, 0.0],
-        ]
-    )  # the best: rank 1
-    assert ranks_from_scores(scores, np.array([0, 0, 0])).tolist() == [1, 3, 1]
+def test_ranks_start_at_one():
     with pytest.raises(ValueError):
         summarize(np.array([0, 1]))
+
+
+def test_the_interval_is_the_2_5_and_97_5_percentile_of_the_bootstrap():
+    ranks = np.random.default_rng(7).integers(1, 40, 200).astype(float)
+    # an independent bootstrap: the documented resampling (one seeded [n_boot, n] index draw), then percentiles
+    index = np.random.default_rng(5).integers(0, len(ranks), size=(300, len(ranks)))
+    hits = (ranks[index] <= 10).mean(1)
+    row = next(r for r in summarize(ranks, n_boot=300, seed=5) if r["metric"] == "hit@10")
+    assert (row["ci_low"], row["ci_high"]) == tuple(np.percentile(hits, [2.5, 97.5]))
+    narrower = np.percentile(hits, [5, 95])  # a 90% interval labelled 95% is not this one
+    assert row["ci_low"] < narrower[0] and row["ci_high"] > narrower[1]
 
 
 def test_empty_group_gives_null_values():

@@ -9,11 +9,12 @@ import torch
 import torch.nn.functional as F
 
 from python_jobs.recommend.data import Catalogue, Sequences, right_align
-from python_jobs.recommend.evaluate import build_cases, model_ranks
 from python_jobs.recommend.sasrec import EncoderConfig, SASRec
+from python_jobs.recommend.scoring import model_ranks
 from python_jobs.recommend.settings import RecommendSettings
 from python_jobs.recommend.sid_sasrec import SIDSASRec, item_tokens
 from python_jobs.recommend.train import TrainingData, get_or_train, model_fingerprint, train_model
+from tests.sql_models import eval_cases
 
 GROUPS, PER_GROUP = 4, 5
 
@@ -120,9 +121,9 @@ def test_a_model_told_the_answer_ranks_it_first_under_both_protocols(tmp_path):
             "sequence": [[asins[(s + k) % 20] for k in range(3 + i % 5)] for i, s in enumerate(range(12))],
         }
     )
-    cases = build_cases(toy_sequences(20, 0), val, toy_settings(tmp_path))
+    cases = eval_cases(toy_sequences(20, 0), val, toy_settings(tmp_path))
     ranks = model_ranks(Oracle(20), catalogue, cases, toy_settings(tmp_path))
-    assert ranks.num_rows == 24 and set(ranks.column("rank").to_pylist()) == {1}
+    assert len(ranks["rank"]) == 24 and set(ranks["rank"]) == {1}
 
 
 def test_training_learns_the_toy_rule_and_the_registry_reuses_it(tmp_path):

@@ -14,7 +14,11 @@ HEADLINE_METRICS = ["hit@10", "ndcg@10", "mrr"]
 
 def recommenders(t: OutputTables, s: Section) -> None:
     if t.has("rec_metrics"):
-        metrics = t.table("rec_metrics", order_by="protocol desc, model, metric")
+        # each model's first seed (rec_seed) carries the intervals; several seeds add the table across seeds
+        metrics = t.rows(
+            "select * from {rec_metrics} qualify seed = min(seed) over (partition by model) "
+            "order by protocol desc, model, metric"
+        )
         models = list(dict.fromkeys(r["model"] for r in metrics))
         protocols = sorted({r["protocol"] for r in metrics}, key=lambda p: p != "sampled")
         by = {(r["model"], r["protocol"], r["metric"]): r for r in metrics}
@@ -65,10 +69,11 @@ def recommenders(t: OutputTables, s: Section) -> None:
         )
         if best:
             s.facts.append(("best Hit@10 (full ranking)", f"{best['model']} {number(best['value'])}"))
+        across_seeds(t, s)
     if t.has("rec_metrics_breakdown"):
         breakdown = t.rows(
-            "select * from {rec_metrics_breakdown} where metric = 'hit@10' order by protocol desc, breakdown, "
-            "bin_order, model"
+            "select * from {rec_metrics_breakdown} where metric = 'hit@10' "
+            "qualify seed = min(seed) over (partition by model) order by protocol desc, breakdown, bin_order, model"
         )
         titles = {
             "target_popularity": "by target popularity",
@@ -99,9 +104,13 @@ def recommenders(t: OutputTables, s: Section) -> None:
     if t.has("rec_training_curves"):
         curves = t.table("rec_training_curves", order_by="model, epoch")
         series: dict[str, dict[str, tuple[list, list]]] = {"training loss": {}, "held-out NDCG@10": {}}
+        several = {
+            m for m in {r["model"] for r in curves} if len({r["model_id"] for r in curves if r["model"] == m}) > 1
+        }
         for r in curves:
+            name = f"{r['model']} ({r['model_id'][-6:]})" if r["model"] in several else r["model"]  # one per seed
             for panel, column in (("training loss", "loss"), ("held-out NDCG@10", "holdout_ndcg_at_10")):
-                x, y = series[panel].setdefault(r["model"], ([], []))
+                x, y = series[panel].setdefault(name, ([], []))
                 x.append(r["epoch"])
                 y.append(r[column])
         if curves:
@@ -112,6 +121,34 @@ def recommenders(t: OutputTables, s: Section) -> None:
                     wide=True,
                 )
             )
+
+
+def across_seeds(t: OutputTables, s: Section) -> None:
+    """Models trained with several seeds (rec_seeds > 1): mean ± sample std over seeds, and each seed's value."""
+    rows = t.rows(
+        "select model, protocol, metric, n_seeds, seed_mean, seed_std, list(value order by seed) as per_seed "
+        "from {rec_metrics} where n_seeds > 1 and metric in ('hit@10', 'ndcg@10', 'mrr') "
+        "group by all order by protocol desc, model, metric"
+    )
+    if not rows:
+        return
+    s.tables.append(
+        Table(
+            "Across training seeds (mean ± sample standard deviation; each seed's value)",
+            ["model", "protocol", "metric", "seeds", "mean ± std", "per seed"],
+            [
+                [
+                    r["model"],
+                    r["protocol"],
+                    r["metric"],
+                    str(r["n_seeds"]),
+                    f"{number(r['seed_mean'], 3)} ± {number(r['seed_std'], 3)}",
+                    ", ".join(number(v, 3) for v in r["per_seed"]),
+                ]
+                for r in rows
+            ],
+        )
+    )
 
 
 def _triple(row: dict | None) -> tuple[Any, Any, Any]:

@@ -1,4 +1,4 @@
-"""The trained models behind the ranks: registry id, size, epochs, held-out score, training time."""
+"""The registry summaries of the trained models behind the ranks (typed by the contract of recommenders)."""
 
 
 def model(dbt, session):

@@ -1,0 +1,106 @@
+"""The torch models' ranks of the evaluation cases (the SQL reference rows: int_rec_reference_ranks.sql).
+
+sampled: the target against the case's negatives; full: against every catalogue item (minus the user's history
+with rec_exclude_history). Ranks: python_jobs.recommend.ranking (ties count half).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import torch
+
+from python_jobs.recommend.cases import PROTOCOLS
+from python_jobs.recommend.data import Catalogue, Sequences
+from python_jobs.recommend.ranking import check_finite, expected_ranks, full_ranks
+from python_jobs.recommend.settings import NEURAL_MODELS, RecommendSettings
+from python_jobs.recommend.train import TrainingData, get_or_train, score_histories
+
+
+def model_ranks(
+    model, catalogue: Catalogue, cases: pa.Table, settings: RecommendSettings, label: str = "model"
+) -> dict[str, list]:
+    """protocol, user_id, rank, n_candidates of a torch model (anything with .score(inputs) -> [B, N + 1]); `label`
+    names the model in the error a non-finite score raises."""
+    index = catalogue.index()
+    out = {"protocol": [], "user_id": [], "rank": [], "n_candidates": []}
+    device = next(model.parameters()).device.type
+    for protocol in PROTOCOLS:
+        part = cases.filter(pc.equal(cases.column("protocol"), protocol))
+        if not part.num_rows:
+            continue
+        histories = [np.asarray([index[a] for a in h], dtype=np.int64) for h in part.column("history").to_pylist()]
+        targets = torch.tensor([index[a] for a in part.column("target").to_pylist()])
+        negatives = part.column("negatives").to_pylist()
+        exclude = protocol == "full" and settings.rec_exclude_history
+        for start, scores in score_histories(model, histories, settings.rec_max_len, device):
+            check_finite(scores[:, 1:], label)
+            rows = range(start, start + len(scores))
+            batch_targets = targets[start : start + len(scores)]
+            if protocol == "sampled":
+                width = max(len(negatives[r]) for r in rows)
+                candidates = torch.full((len(scores), width), float("-inf"))  # -inf = no candidate (short lists)
+                for i, r in enumerate(rows):
+                    picked = torch.tensor([index[a] for a in negatives[r]], dtype=torch.long)
+                    candidates[i, : len(picked)] = scores[i, picked]
+                ranks = expected_ranks(candidates, scores.gather(1, batch_targets[:, None])[:, 0])
+                n_candidates = [1 + len(negatives[r]) for r in rows]
+            else:
+                if exclude:  # the user's own items cannot be recommended (the target is ranked all the same)
+                    target_scores = scores.gather(1, batch_targets[:, None])
+                    for i, r in enumerate(rows):
+                        scores[i, torch.from_numpy(histories[r])] = float("-inf")
+                    scores.scatter_(1, batch_targets[:, None], target_scores)
+                ranks = full_ranks(scores, batch_targets)
+                n_candidates = [
+                    catalogue.n_items - (len(set(histories[r].tolist()) - {int(targets[r])}) if exclude else 0)
+                    for r in rows
+                ]
+            out["protocol"] += [protocol] * len(scores)
+            out["user_id"] += part.column("user_id").to_pylist()[start : start + len(scores)]
+            out["rank"] += ranks.tolist()
+            out["n_candidates"] += n_candidates
+    return out
+
+
+def neural_ranks(
+    train: pa.Table,
+    semantic_ids: pa.Table,
+    cases: pa.Table,
+    settings: RecommendSettings,
+    models: Iterable[str],
+    *,
+    progress: bool = False,
+    log: Callable[[str], None] = lambda _: None,
+) -> pa.Table:
+    """model, model_id, seed, protocol, user_id, rank, n_candidates: each requested torch model, trained (or loaded
+    from the registry) once per seed rec_seed, rec_seed + 1, ... (rec_seeds of them), ranks every case."""
+    catalogue = Catalogue.from_arrow(semantic_ids)
+    data = TrainingData(catalogue, Sequences.from_arrow(train, catalogue))
+    columns: dict[str, list] = {
+        k: [] for k in ("model", "model_id", "seed", "protocol", "user_id", "rank", "n_candidates")
+    }
+    seeds = [settings.rec_seed + i for i in range(settings.rec_seeds)]
+    for name, seed in [(m, seed) for m in models if m in NEURAL_MODELS for seed in seeds]:
+        trained = get_or_train(name, data, settings.replace(rec_seed=seed), progress=progress)
+        log(
+            f"{name}: {'trained' if trained.trained_now else 'loaded'} {trained.model_id} "
+            f"(best epoch {trained.summary['best_epoch']}, held-out NDCG@10 {trained.summary['holdout_ndcg@10']:.4f})"
+        )
+        ranks = model_ranks(trained.model, catalogue, cases, settings, f"{name} ({trained.model_id})")
+        columns["model"] += [name] * len(ranks["rank"])
+        columns["model_id"] += [trained.model_id] * len(ranks["rank"])
+        columns["seed"] += [seed] * len(ranks["rank"])
+        for key, values in ranks.items():
+            columns[key] += values
+    return pa.table(
+        {
+            **{k: pa.array(columns[k], pa.string()) for k in ("model", "model_id", "protocol", "user_id")},
+            "seed": pa.array(columns["seed"], pa.int64()),
+            "rank": pa.array(columns["rank"], pa.float64()),
+            "n_candidates": pa.array(columns["n_candidates"], pa.int64()),
+        }
+    )
