@@ -68,12 +68,15 @@ NULL_TABLES = {
     "from (values ('train', 'sft', 'next_item'), ('(all)', '(all)', '(all)')) t(sp, ty, ta)",
     "finetune_leak_check": "select 1 as check_order, 'val users in train' as check_name, 'users' as description, "
     "null::bigint as checked, null::bigint as violations",
-    "rec_metrics": "select m as model, p as protocol, k as metric, null::double as value, null::double as ci_low, "
-    "null::double as ci_high, null::bigint as n_users from (values ('SASRec'), ('SID-SASRec')) a(m), "
+    "rec_metrics": "select m as model, 42::bigint as seed, p as protocol, k as metric, null::double as value, "
+    "null::double as ci_low, null::double as ci_high, null::bigint as n_users, 2::bigint as n_seeds, "
+    "null::double as seed_mean, null::double as seed_std, null::bigint as n_short_cases "
+    "from (values ('SASRec'), ('SID-SASRec')) a(m), "
     "(values ('sampled'), ('full')) b(p), (values ('hit@10'), ('ndcg@10'), ('mrr'), ('median_rank')) c(k)",
-    "rec_metrics_breakdown": "select 'SASRec' as model, 'full' as protocol, 'cold_start' as breakdown, "
+    "rec_metrics_breakdown": "select 'SASRec' as model, 42::bigint as seed, 'full' as protocol, 'cold_start' as breakdown, "
     "'cold' as bin, 1::bigint as bin_order, 'hit@10' as metric, null::double as value, null::bigint as n_users",
-    "rec_training_curves": "select 'SASRec' as model, 1::bigint as epoch, null::double as loss, "
+    "rec_training_curves": "select 'SASRec' as model, 'sasrec-0123' as model_id, 1::bigint as epoch, "
+    "null::double as loss, "
     "null::double as holdout_ndcg_at_10",
 }
 
