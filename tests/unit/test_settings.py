@@ -110,7 +110,7 @@ def test_a_var_nobody_declares_or_a_field_without_a_var_is_reported():
     "cli_vars, named",
     [
         ({"min_titel_length": 5}, "min_titel_length"),  # a misspelt stage-1 var
-        ({"min_title_length": -1}, "min_title_length"),  # stage 1: no model reads it in Python
+        ({"min_title_length": -2}, "min_title_length"),  # stage 1: no model reads it in Python
         ({"ft_heldout_item_share": 1.5}, "ft_heldout_item_share"),  # stage 4: SQL only
         ({"ft_task_weights": {"A": 2}}, "ft_task_weights"),
         ({"rec_heads": 5}, "rec_heads"),  # a cross-field rule of stage 5
@@ -119,6 +119,12 @@ def test_a_var_nobody_declares_or_a_field_without_a_var_is_reported():
 def test_the_run_vars_are_checked_against_every_stage(cli_vars, named):
     with pytest.raises(SettingsError, match=named):
         check_run_vars(cli_vars)
+
+
+def test_a_titles_only_category_keeps_items_without_description():
+    """The README's titles-only build: a length must be longer than the limit, so -1 keeps empty descriptions."""
+    run = {"category": "Titles_only", "min_title_length": 0, "min_description_length": -1}
+    assert check_run_vars(run) == run
 
 
 def test_good_run_vars_pass_unchanged():
