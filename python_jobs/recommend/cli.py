@@ -174,5 +174,8 @@ def eval_command(
         run_stage5(build_vars, warehouse)
     elif set(build_vars) - {"category", "out_dir"} or warehouse:
         changed = ", ".join(sorted(set(build_vars) - {"category", "out_dir"}))
-        raise click.UsageError(f"--no-build prints the last build's table; {changed or '--warehouse'} would change it")
+        raise click.UsageError(
+            f"--no-build prints the last build's table; {changed or '--warehouse'} would change it: "
+            "drop --no-build to build stage 5 with it"
+        )
     click.echo(comparison_text(*read_metrics(settings.out_dir, settings.category)))
