@@ -54,6 +54,14 @@ class RecommendSettings(
         "sid_sasrec sizes: matched = the sizes above; original = 384 wide, 4 blocks, 6 heads, FFN 1024, dropout 0.1.",
         **NOT_KEY,
     )
+    rec_sid_representation: Literal["factorised", "prefix_ngram", "hybrid"] = setting(
+        "sid_sasrec's item representation: factorised = sum of code tokens, per-level softmaxes; prefix_ngram = sum "
+        "of prefix n-gram vectors, one softmax over items; hybrid = prefix_ngram + a hashed item-ID vector.",
+        affects_model=("sid_sasrec",),
+    )
+    rec_sid_item_buckets: PositiveInt = setting(
+        "hybrid representation: rows of the hashed item-ID table.", affects_model=("sid_sasrec",)
+    )
     rec_epochs: PositiveInt = setting("Most epochs (early stopping may end sooner).")
     rec_patience: PositiveInt = setting("Stop after this many epochs without a better held-out NDCG@10.")
     rec_batch_size: PositiveInt = setting("Sequences per step.")
