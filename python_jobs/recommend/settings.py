@@ -71,6 +71,13 @@ class RecommendSettings(
     rec_holdout_share: float = setting(
         "Share of train users whose last item is held out for early stopping.", gt=0.0, lt=1.0
     )
+    # the cut sequences are the training data, whose content hash is in the key already
+    rec_cold_item_share: float = setting(
+        "Share of catalogue items held out of training (hash bucket of parent_asin), so val has cold targets.",
+        ge=0.0,
+        lt=1.0,
+        **NOT_KEY,
+    )
     rec_seed: int = setting("Seed of init, batch order, dropout, negatives, hold-out.")
     # each seed is its own model (rec_seed + i is in the key); the count only says how many are trained
     rec_seeds: PositiveInt = setting(
