@@ -2,6 +2,7 @@
 
     python benchmarks/bench_recommend.py --category Industrial --threads 1 --threads 2
     python benchmarks/bench_recommend.py --category Industrial --pmixer /tmp/sasrec-pmixer   # + pmixer's SASRec
+    python benchmarks/bench_recommend.py --category sample --model sid_sasrec --sid-representation hybrid  # repeatable
 
 Reads data/output/<category>/{sequences_train,sequences_val,semantic_ids}.parquet (a stage 1-3 build). Each model is
 trained for --epochs epochs in a throw-away registry (same sizes as the defaults), then all val users are scored
@@ -51,7 +52,9 @@ def built_cases(category: str):
         return con.sql(f'select * from "{category}".int_rec_eval_cases').to_arrow_table()
 
 
-def bench_ours(category: str, threads: int, epochs: int, models: list[str]) -> list[dict]:
+def bench_ours(
+    category: str, threads: int, epochs: int, models: list[str], representations: tuple[str, ...] = ("factorised",)
+) -> list[dict]:
     torch.set_num_threads(threads)
     train, val, _, data = load(category)
     rows = []
@@ -60,8 +63,9 @@ def bench_ours(category: str, threads: int, epochs: int, models: list[str]) -> l
             {"category": category, "rec_registry_dir": registry, "rec_epochs": epochs, "rec_patience": epochs}
         )
         cases = built_cases(category)
-        for name in models:
-            trained = get_or_train(name, data, settings)
+        runs = [(m, r) for m in models for r in (representations if m == "sid_sasrec" else ("",))]
+        for name, representation in runs:
+            trained = get_or_train(name, data, settings.replace(rec_sid_representation=representation or "factorised"))
             started = time.perf_counter()
             ranks = model_ranks(trained.model, data.catalogue, cases, settings)
             seconds = time.perf_counter() - started
@@ -69,6 +73,7 @@ def bench_ours(category: str, threads: int, epochs: int, models: list[str]) -> l
                 {
                     "impl": "ours",
                     "model": name,
+                    "representation": representation,
                     "threads": threads,
                     "device": trained.summary["device"],
                     "seconds_per_epoch": round(trained.summary["seconds_per_epoch"], 3),
@@ -136,14 +141,30 @@ def bench_pmixer(category: str, threads: int, epochs: int, checkout: Path) -> di
     help="Models to time (repeat).",
 )
 @click.option(
+    "--sid-representation",
+    "representations",
+    multiple=True,
+    type=click.Choice(["factorised", "prefix_ngram", "hybrid"]),
+    default=("factorised",),
+    show_default=True,
+    help="sid_sasrec representations to time (repeat).",
+)
+@click.option(
     "--pmixer",
     type=click.Path(file_okay=False, path_type=Path),
     help="Checkout of pmixer/SASRec.pytorch outside the repo, to time side by side.",
 )
-def main(category: str, threads: tuple[int, ...], epochs: int, models: tuple[str, ...], pmixer: Path | None) -> None:
+def main(
+    category: str,
+    threads: tuple[int, ...],
+    epochs: int,
+    models: tuple[str, ...],
+    representations: tuple[str, ...],
+    pmixer: Path | None,
+) -> None:
     """Time training epochs and evaluation of the stage-5 models."""
     for n in threads:
-        for row in bench_ours(category, n, epochs, list(models)):
+        for row in bench_ours(category, n, epochs, list(models), representations):
             print(json.dumps(row), flush=True)
         if pmixer:
             print(json.dumps(bench_pmixer(category, n, epochs, pmixer)), flush=True)

@@ -19,7 +19,8 @@ from tests.dbt_helpers import REPO
 def run_sql_model(name: str, tables: dict[str, pa.Table], **dbt_vars: Any) -> pa.Table:
     (path,) = REPO.glob(f"models/**/{name}.sql")
     values = {**project_vars(), **dbt_vars}
-    macros = (REPO / "macros" / "recommend.sql").read_text()  # stage 5's macros, callable from its models
+    # stage 5's macros and the shared hash bucket rule (with the sql_string it calls), callable from its models
+    macros = "".join((REPO / "macros" / f).read_text() for f in ("recommend.sql", "hash_bucket.sql", "run_vars.sql"))
     sql = jinja2.Template(macros + path.read_text()).render(ref=lambda table: f'"{table}"', var=lambda key: values[key])
     con = duckdb.connect()
     try:
@@ -35,6 +36,6 @@ def eval_cases(train: pa.Table, val: pa.Table, settings: RecommendSettings) -> p
     negatives = sampled_negatives(val, settings.rec_eval_negatives, settings.rec_eval_seed)
     return run_sql_model(
         "int_rec_eval_cases",
-        {"sequences_train": train, "sequences_val": val, "int_rec_sampled_negatives": negatives},
+        {"int_rec_train_sequences": train, "sequences_val": val, "int_rec_sampled_negatives": negatives},
         **settings.model_dump(),
     )

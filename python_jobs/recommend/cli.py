@@ -35,6 +35,7 @@ EVAL_ONLY_VARS = (
     "rec_eval_seed",
     "rec_exclude_history",
     "rec_bootstrap_samples",
+    "rec_cold_item_share",  # the cut train sequences exist in the dbt build only (int_rec_train_sequences)
 )
 
 
@@ -68,6 +69,10 @@ def train(settings: RecommendSettings, model_kind: str, retrain: bool, progress:
     from python_jobs.recommend.data import Catalogue, Sequences
     from python_jobs.recommend.train import TrainingData, get_or_train
 
+    if settings.rec_cold_item_share > 0:
+        raise click.ClickException(
+            "rec_cold_item_share > 0: the cut train sequences exist only in the dbt build; use `eval` (or dbt build)"
+        )
     name = "sid_sasrec" if model_kind == "sid-sasrec" else f"sasrec_{settings.rec_loss}"
     train_table, _, semantic_ids = _inputs(settings)
     catalogue = Catalogue.from_arrow(semantic_ids)

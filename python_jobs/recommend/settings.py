@@ -54,6 +54,14 @@ class RecommendSettings(
         "sid_sasrec sizes: matched = the sizes above; original = 384 wide, 4 blocks, 6 heads, FFN 1024, dropout 0.1.",
         **NOT_KEY,
     )
+    rec_sid_representation: Literal["factorised", "prefix_ngram", "hybrid"] = setting(
+        "sid_sasrec's item representation: factorised = sum of code tokens, per-level softmaxes; prefix_ngram = sum "
+        "of prefix n-gram vectors, one softmax over items; hybrid = prefix_ngram + a hashed item-ID vector.",
+        affects_model=("sid_sasrec",),
+    )
+    rec_sid_item_buckets: PositiveInt = setting(
+        "hybrid representation: rows of the hashed item-ID table.", affects_model=("sid_sasrec",)
+    )
     rec_epochs: PositiveInt = setting("Most epochs (early stopping may end sooner).")
     rec_patience: PositiveInt = setting("Stop after this many epochs without a better held-out NDCG@10.")
     rec_batch_size: PositiveInt = setting("Sequences per step.")
@@ -62,6 +70,13 @@ class RecommendSettings(
     rec_weight_decay: NonNegativeFloat = setting("AdamW weight decay on linear weights.")
     rec_holdout_share: float = setting(
         "Share of train users whose last item is held out for early stopping.", gt=0.0, lt=1.0
+    )
+    # the cut sequences are the training data, whose content hash is in the key already
+    rec_cold_item_share: float = setting(
+        "Share of catalogue items held out of training (hash bucket of parent_asin), so val has cold targets.",
+        ge=0.0,
+        lt=1.0,
+        **NOT_KEY,
     )
     rec_seed: int = setting("Seed of init, batch order, dropout, negatives, hold-out.")
     # each seed is its own model (rec_seed + i is in the key); the count only says how many are trained

@@ -1,7 +1,14 @@
 """SASRec over Semantic IDs: items enter as their codes, and every item is scored through its codes.
 
-Read top to bottom: the code trie -> the prefix head -> `SIDSASRec`. The transformer is sasrec.py's
-`SequenceEncoder`, with the same sizes by default, so the comparison with the item-ID SASRec measures the IDs.
+Two model classes, one per way of turning codes into scores (var rec_sid_representation; build_model picks):
+  factorised    `SIDSASRec`: an item = the sum of its code tokens; score = product of per-level softmaxes (below).
+  prefix_ngram  `PrefixNgramSASRec`: an item = the sum of its prefix n-gram vectors; one softmax over the catalogue.
+  hybrid        `PrefixNgramSASRec` with a hashed item-ID vector added (rec_sid_item_buckets rows).
+The last two differ by one optional table, so they are one class; the factorised head is a different scorer.
+
+Read top to bottom: the code trie -> the prefix head -> `SIDSASRec` -> prefix n-grams -> `PrefixNgramSASRec`. The
+transformer is sasrec.py's `SequenceEncoder`, with the same sizes by default, so the comparison with the item-ID
+SASRec measures the IDs.
 
 Input. An item is L codes (sid_0..sid_3: three quantizer levels + the collision index). Each (level, code) is a token
 `1 + level * K + code` of one embedding table; token 0 is padding, so padding never collides with a real code (the
@@ -26,6 +33,7 @@ Training is teacher-forced on the target's own prefix: the same expression, on o
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -171,3 +179,76 @@ def segment_logsumexp(values: torch.Tensor, segment: torch.Tensor, n_segments: i
     )
     total = values.new_zeros(values.size(0), n_segments).scatter_add(1, index, (values - top.gather(1, index)).exp())
     return top + total.log()
+
+
+# ---- rec_sid_representation = prefix_ngram | hybrid: item vectors from prefix n-grams, a full softmax over items ----
+
+
+def prefix_ids(codes: np.ndarray) -> np.ndarray:
+    """codes [N, L] -> [N+1, L] rows of one embedding table: column l = the item's distinct length-(l+1) prefix,
+    numbered after the shorter prefixes' rows; row 0 (padding) = 0, the table's padding row."""
+    codes = np.asarray(codes, dtype=np.int64)
+    out = np.zeros((codes.shape[0] + 1, codes.shape[1]), dtype=np.int64)
+    offset = 1
+    for level in range(codes.shape[1]):
+        distinct, inverse = np.unique(codes[:, : level + 1], axis=0, return_inverse=True)
+        out[1:, level] = offset + inverse.ravel()
+        offset += len(distinct)
+    return out
+
+
+def item_buckets(asins: np.ndarray, buckets: int) -> np.ndarray:
+    """[N+1] hashed item-ID row of each item (row 0 = padding): the project's md5 bucket rule (macros/hash_bucket.sql)
+    with `buckets` rows instead of 10,000; rows 1..buckets, so no item shares the padding row."""
+    body = [1 + int(hashlib.md5(str(a).encode()).hexdigest()[:8], 16) % buckets for a in asins]
+    return np.asarray([0, *body], dtype=np.int64)
+
+
+class PrefixNgramSASRec(nn.Module):
+    """An item is the sum of its prefix n-gram vectors (level 1, levels 1-2, ..., the full ID; Singh et al. 2023),
+    plus, when buckets > 0 (hybrid), a hashed item-ID vector. Scored like the item-ID SASRec's ce head: dot product
+    of the user state with every catalogue item's built vector, one softmax over the catalogue; input and output
+    share the built vectors. An item never seen in training still has its prefixes' vectors, trained by its
+    siblings (and, in the hybrid, a bucket row shared with other items or left at its small init)."""
+
+    def __init__(
+        self, codes: np.ndarray, cfg: EncoderConfig, asins: np.ndarray | None = None, buckets: int = 0
+    ) -> None:
+        super().__init__()
+        rows = prefix_ids(codes)
+        self.n_items = rows.shape[0] - 1
+        self.register_buffer("prefix_rows", torch.from_numpy(rows), persistent=False)
+        self.prefixes = nn.Embedding(int(rows.max()) + 1, cfg.hidden, padding_idx=0)
+        self.buckets = None
+        if buckets:
+            if asins is None or len(asins) != self.n_items:
+                raise ValueError("the hybrid representation needs one parent_asin per item")
+            self.register_buffer("bucket_of", torch.from_numpy(item_buckets(asins, buckets)), persistent=False)
+            self.buckets = nn.Embedding(buckets + 1, cfg.hidden, padding_idx=0)
+        self.encoder = SequenceEncoder(cfg)
+        self.apply(init_weights)
+
+    def item_vectors(self) -> torch.Tensor:
+        """[N+1, d] every catalogue item's vector (row 0, padding, = 0)."""
+        vectors = self.prefixes(self.prefix_rows).sum(1)
+        return vectors if self.buckets is None else vectors + self.buckets(self.bucket_of)
+
+    def hidden(self, inputs: torch.Tensor, vectors: torch.Tensor) -> torch.Tensor:
+        return self.encoder(vectors[inputs], inputs > 0)
+
+    def loss(self, inputs: torch.Tensor, targets: torch.Tensor, negatives: torch.Tensor | None = None) -> torch.Tensor:
+        """Full-softmax cross-entropy of the next item at every non-padding target (no negatives)."""
+        vectors = self.item_vectors()
+        h = self.hidden(inputs, vectors)
+        has_target = targets > 0
+        logits = h[has_target] @ vectors.T
+        logits[:, 0] = float("-inf")
+        return F.cross_entropy(logits, targets[has_target])
+
+    @torch.no_grad()
+    def score(self, inputs: torch.Tensor) -> torch.Tensor:
+        """[B, N + 1] scores of every catalogue item; column 0 (padding) = -inf."""
+        vectors = self.item_vectors()
+        scores = self.hidden(inputs.to(vectors.device), vectors)[:, -1] @ vectors.T
+        scores[:, 0] = float("-inf")
+        return scores

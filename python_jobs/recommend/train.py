@@ -48,7 +48,7 @@ from python_jobs.recommend.metrics import ndcg_at
 from python_jobs.recommend.ranking import check_finite, full_ranks
 from python_jobs.recommend.sasrec import EncoderConfig, SASRec
 from python_jobs.recommend.settings import NEURAL_MODELS, RecommendSettings
-from python_jobs.recommend.sid_sasrec import SIDSASRec
+from python_jobs.recommend.sid_sasrec import PrefixNgramSASRec, SIDSASRec
 
 # bump when a change to the models or the loop changes what given settings produce
 TRAINER_VERSION = 2
@@ -93,8 +93,11 @@ def build_model(name: str, catalogue: Catalogue, settings: RecommendSettings) ->
     cfg = encoder_config(settings)
     if name in ("sasrec_ce", "sasrec_bce"):
         return SASRec(catalogue.n_items, cfg, loss=name.removeprefix("sasrec_"))
-    if name == "sid_sasrec":
+    if name == "sid_sasrec" and settings.rec_sid_representation == "factorised":
         return SIDSASRec(catalogue.codes, settings.sid_codebook_size, cfg)
+    if name == "sid_sasrec":
+        buckets = settings.rec_sid_item_buckets if settings.rec_sid_representation == "hybrid" else 0
+        return PrefixNgramSASRec(catalogue.codes, cfg, catalogue.asins, buckets)
     raise ValueError(f"unknown model {name!r}; trainable models: {NEURAL_MODELS}")
 
 

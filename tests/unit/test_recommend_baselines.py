@@ -60,7 +60,11 @@ def test_sql_ranks_equal_a_python_count(exclude_history):
     train = pa.table({"user_id": [f"t{i}" for i in range(len(TRAIN))], "sequence": TRAIN})
     ranks = run_sql_model(
         "int_rec_reference_ranks",
-        {"sequences_train": train, "semantic_ids": pa.table({"parent_asin": CATALOGUE}), "int_rec_eval_cases": cases},
+        {
+            "int_rec_train_sequences": train,
+            "semantic_ids": pa.table({"parent_asin": CATALOGUE}),
+            "int_rec_eval_cases": cases,
+        },
         rec_exclude_history=exclude_history,
     )
     got = {

@@ -48,7 +48,7 @@ def test_cold_start_means_absent_from_every_train_sequence(tmp_path):
 def evaluation(train: pa.Table, val: pa.Table, ids: pa.Table, settings) -> dict[str, pa.Table]:
     """Stage 5 as `dbt build` chains it: cases, reference and torch ranks, ranks table, groups, metrics."""
     cases = eval_cases(train, val, settings)
-    refs = {"sequences_train": train, "semantic_ids": ids, "int_rec_eval_cases": cases}
+    refs = {"int_rec_train_sequences": train, "semantic_ids": ids, "int_rec_eval_cases": cases}
     reference = run_sql_model("int_rec_reference_ranks", refs, **settings.model_dump())
     neural = neural_ranks(train, ids, cases, settings, settings.rec_models)
     ranks = run_sql_model(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -182,3 +184,74 @@ def test_holdout_targets_are_never_training_targets(tmp_path):
     fit = {tuple(s) for s in split.fit}
     for history, target in zip(split.histories, split.targets):
         assert tuple(history) in fit and (*history, target) not in fit
+
+
+REPRESENTATIONS = ("factorised", "prefix_ngram", "hybrid")
+
+
+def test_prefix_rows_share_exactly_the_shared_prefixes():
+    from python_jobs.recommend.sid_sasrec import prefix_ids
+
+    rows = prefix_ids(np.array([[0, 1, 0, 0], [0, 1, 0, 1], [0, 2, 0, 0], [1, 1, 0, 0]]))
+    assert rows[0].tolist() == [0, 0, 0, 0]  # padding
+    # one row per distinct prefix of each length, the lengths in separate ranges of the table
+    assert [len(set(rows[1:, level])) for level in range(4)] == [2, 3, 3, 4]
+    assert len({int(r) for r in rows[1:].ravel()}) == 2 + 3 + 3 + 4 and rows[1:].min() == 1
+    assert rows[1, :3].tolist() == rows[2, :3].tolist() and rows[1, 3] != rows[2, 3]  # differ in the last code only
+    assert rows[1, 0] == rows[3, 0] == rows[2, 0] and rows[1, 1] != rows[4, 1]  # [0,1] vs [1,1]: level 1 differs
+
+
+@pytest.mark.parametrize("representation", REPRESENTATIONS)
+def test_every_representation_learns_scores_unseen_items_and_reruns_identically(tmp_path, representation):
+    """The toy rule (next group = group + 1) is learnt; every catalogue item gets a finite score, I{2,3}4 (never in
+    training) included, and they score above the wrong groups' items; a second training run gives the same model bit for bit."""
+    settings = toy_settings(tmp_path, rec_sid_representation=representation, rec_sid_item_buckets=8)
+    catalogue = Catalogue.from_arrow(toy_catalogue())
+    data = TrainingData(catalogue, Sequences.from_arrow(toy_sequences(300, 3), catalogue))
+    first = get_or_train("sid_sasrec", data, settings)
+    assert first.summary["training"]["rec_sid_representation"] == representation
+    assert first.summary["holdout_ndcg@10"] > 0.3  # 5 plausible next items of 20: random would be ~0.2
+    index = catalogue.index()
+    histories = right_align([np.array([index["I10"], index["I11"]]), np.array([index["I21"], index["I22"]])], 10)
+    scores = first.model.score(histories)
+    assert scores.shape == (2, 21) and torch.isfinite(scores[:, 1:]).all() and (scores[:, 0] == float("-inf")).all()
+    for row, (group, unseen) in enumerate([(2, index["I24"]), (3, index["I34"])]):
+        wrong = [index[f"I{g}{i}"] for g in range(GROUPS) if g != group for i in range(PER_GROUP)]
+        # placed by its codes: above the typical item of a wrong group (its own full-ID vector, where it has one,
+        # only ever met the softmax as a negative, so it need not reach its seen siblings)
+        assert scores[row, unseen] > scores[row, wrong].median(), (representation, row)
+    again, _ = train_model("sid_sasrec", data, settings, tmp_path / "again", fp="x")
+    assert torch.equal(again.score(histories), scores)
+
+
+def test_the_representation_is_in_the_sid_key_only(tmp_path):
+    settings = toy_settings(tmp_path)
+    catalogue = Catalogue.from_arrow(toy_catalogue())
+    data = TrainingData(catalogue, Sequences.from_arrow(toy_sequences(20, 5), catalogue))
+    keys = {
+        r: model_fingerprint("sid_sasrec", data, settings.replace(rec_sid_representation=r)) for r in REPRESENTATIONS
+    }
+    assert len(set(keys.values())) == 3
+    hybrid = settings.replace(rec_sid_representation="hybrid")
+    assert model_fingerprint("sid_sasrec", data, hybrid.replace(rec_sid_item_buckets=3)) != keys["hybrid"]
+    assert model_fingerprint("sasrec_ce", data, hybrid) == model_fingerprint("sasrec_ce", data, settings)
+
+
+def test_the_hybrid_adds_a_hashed_item_vector_to_the_prefix_ngrams():
+    from python_jobs.recommend.sid_sasrec import PrefixNgramSASRec, item_buckets
+
+    catalogue = Catalogue.from_arrow(toy_catalogue())
+    cfg = EncoderConfig(max_len=10, hidden=8, blocks=1, heads=1, ffn=8, dropout=0.0)
+    torch.manual_seed(0)
+    model = PrefixNgramSASRec(catalogue.codes, cfg, catalogue.asins, buckets=4)
+    rows = item_buckets(catalogue.asins, 4)
+    assert rows[0] == 0 and set(rows[1:]) <= {1, 2, 3, 4}
+    # the project's md5 bucket rule, with 4 rows
+    assert rows[1] == 1 + int(hashlib.md5(catalogue.asins[0].encode()).hexdigest()[:8], 16) % 4
+    built = model.item_vectors()
+    expected = model.prefixes(model.prefix_rows).sum(1) + model.buckets.weight[torch.from_numpy(rows)]
+    assert torch.equal(built, expected) and torch.equal(built[0], torch.zeros(8))
+    # I04 and I00 differ only in the last code (collision index): distinct vectors, even without the buckets
+    plain = PrefixNgramSASRec(catalogue.codes, cfg).item_vectors()
+    index = catalogue.index()
+    assert not torch.equal(plain[index["I00"]], plain[index["I04"]])

@@ -4,7 +4,7 @@
 with
 val as (select user_id, sequence from {{ ref('sequences_val') }} where len(sequence) >= 2),
 train_counts as (
-    select item, count(*) as n from (select unnest(sequence) as item from {{ ref('sequences_train') }}) group by item
+    select item, count(*) as n from (select unnest(sequence) as item from {{ ref('int_rec_train_sequences') }}) group by item
 ),
 shown as (
     select 'sampled' as protocol, v.user_id,

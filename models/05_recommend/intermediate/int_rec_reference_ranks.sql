@@ -10,7 +10,7 @@
 -- rec_exclude_history the user's own items are not candidates.
 with
 counts as (
-    select item, count(*) as n from (select unnest(sequence) as item from {{ ref('sequences_train') }}) group by item
+    select item, count(*) as n from (select unnest(sequence) as item from {{ ref('int_rec_train_sequences') }}) group by item
 ),
 pop as (  -- every catalogue item with its popularity
     select c.parent_asin as item, coalesce(k.n, 0) as n_pop
@@ -23,7 +23,7 @@ levels as (  -- per popularity: how many catalogue items have it, how many are m
 ),
 pairs as (
     select unnest(sequence[1:len(sequence) - 1]) as prev_item, unnest(sequence[2:len(sequence)]) as next_item
-    from {{ ref('sequences_train') }} where len(sequence) >= 2
+    from {{ ref('int_rec_train_sequences') }} where len(sequence) >= 2
 ),
 transitions as (select prev_item, next_item, count(*) as n from pairs group by all),
 c as (
