@@ -1,6 +1,7 @@
 -- Every train user's stage-5 sequence is its sequences_train sequence cut right before its first held-out item,
 -- recomputed another way (list functions over the whole list, not int_rec_train_sequences' unnest and join): the
 -- kept part is a prefix with no held-out item, items_cut is the rest, and a cut starts at a held-out item.
+{{ config(tags=['stage_05']) }}
 with
 cold as (select list(parent_asin) as items from {{ ref('int_rec_cold_items') }}),
 expected as (

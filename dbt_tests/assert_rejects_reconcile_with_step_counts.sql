@@ -5,6 +5,7 @@
 --   raw lines = header lines + rows used + rejects
 --   prep_step_counts: lines read = raw lines - header lines; valid rows = lines read - rejects that are not duplicates
 -- (meta rows used = one per parent_asin; the later repeats are rejects too, reason duplicate_parent_asin).
+{{ config(tags=['stage_01']) }}
 with raw as (
     select 'meta' as source, count_raw_lines('{{ raw_path("meta") }}') as raw_lines, 0 as header_lines
     union all

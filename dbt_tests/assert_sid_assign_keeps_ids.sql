@@ -2,6 +2,7 @@
 -- its exact ID (with sid_changed_items: keep, every item of the reference does), and no item gets an ID the
 -- reference holds for another item (a removed item's ID stays reserved). Rows returned = broken promises.
 -- Nothing is promised in sid_mode: fresh (sid_assignment_changes then shows what a fresh build renumbered).
+{{ config(tags=['stage_03']) }}
 select parent_asin, status, old_semantic_id, new_semantic_id, text_changed, id_changed, reuses_reserved_id
 from {{ ref('sid_assignment_changes') }}
 where {{ 'true' if var('sid_mode') == 'assign' else 'false' }}

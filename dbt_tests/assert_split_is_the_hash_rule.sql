@@ -2,6 +2,7 @@
 -- the md5's first eight hex digits read one by one (not int_user_split's '0x' cast), membership read from the two
 -- output tables (not from the split column). Every enriched user is in exactly one of them, and in the one the
 -- rule says. (It replaces the train/val disjointness tests, which one split column guaranteed by construction.)
+{{ config(tags=['stage_03']) }}
 with users as (
     select user_id, md5(user_id || {{ sql_string(var('sid_split_salt')) }}) as digest
     from {{ ref('sequences_enriched') }}
