@@ -9,7 +9,7 @@ stages 1-3 are built offline first (slow on CPU: embeddings of every item, quant
   build  `dbt build --select tag:stage_04`   the same plus the seed and every stage-4 dbt test
 
 Embedding ~66k items with MiniLM takes long on a busy 2-core machine. --stand-in-codes builds stages 1-2 only and
-replaces the quantizer's output (`item_codes`) by md5-derived codes (uniform over 256 codes per level, about what a
+replaces the quantizer's output (`int_item_codes`) by md5-derived codes (uniform over 256 codes per level, about what a
 well-used codebook gives), then builds the real stage-3 SQL models (semantic_ids, sequences_*) on them: the same
 table sizes for stage 4, IDs without meaning. Stage 4's cost does not depend on what the IDs mean.
 
@@ -57,15 +57,31 @@ def node_seconds(target: Path) -> dict[str, float]:
 
 
 def write_stand_in_codes(warehouse: Path, category: str) -> None:
-    """`item_codes` with 3 md5-derived codes per item in 0..255 (a benchmark shortcut, see the module docstring)."""
+    """`int_item_codes` with 3 md5-derived codes per item in 0..255 and an empty `int_sid_assignment` (sid_mode
+    fresh): the quantizer's and the ID ledger's Python models, replaced (a benchmark shortcut, see the docstring)."""
     with duckdb.connect(str(warehouse)) as con:
         con.execute(f"""
-            create or replace table {category}.item_codes as
+            create or replace table {category}.int_item_codes as
             select parent_asin,
                    (h % 256)::integer as sid_0, ((h >> 8) % 256)::integer as sid_1, ((h >> 16) % 256)::integer as sid_2,
                    'stand-in-md5' as quantizer, 'stand-in' as model_id, 'stand-in' as model_fingerprint
             from (select parent_asin, md5_number(parent_asin) as h from {category}.items_enriched)
             order by parent_asin""")
+        con.execute(f"""
+            create or replace table {category}.int_sid_assignment (
+                parent_asin varchar, sid_0 integer, sid_1 integer, sid_2 integer, sid_3 integer)""")
+
+
+# the stage-3 SQL models over the stand-in codes, by path: a bare "semantic_ids" would select the whole project
+# (it is also the project's name)
+STAGE3_SQL = [
+    "intermediate/int_user_split",
+    "intermediate/int_item_popularity",
+    "outputs/semantic_ids",
+    "outputs/sequences_sid",
+    "outputs/sequences_train",
+    "outputs/sequences_val",
+]
 
 
 @click.command()
@@ -113,16 +129,14 @@ def main(
             )
             print(f"stages 1-2: {wall:.0f} s, peak {rss:.2f} GB")
             write_stand_in_codes(warehouse, category)
-            # by path: a bare "semantic_ids" would select the whole project (it is also the project's name)
-            models = [
-                f"path:models/semantic_ids/{m}.sql"
-                for m in ["semantic_ids", "sequences_sid", "sequences_train", "sequences_val"]
-            ]
+            models = [f"path:models/03_semantic_ids/{m}.sql" for m in STAGE3_SQL]
             wall, rss = timed([str(BIN / "dbt"), "run", "--select", *models, "--vars", dbt_vars], env)
             print(f"stage 3 SQL on stand-in codes: {wall:.0f} s, peak {rss:.2f} GB")
         else:
             wall, rss = timed([str(BIN / "dbt"), "build", "--exclude", "tag:stage_04", "--vars", dbt_vars], env)
             print(f"stages 1-3: {wall:.0f} s, peak {rss:.2f} GB")
+        # stage 4's seed (its task templates): `dbt run` does not load seeds
+        timed([str(BIN / "dbt"), "seed", "--vars", dbt_vars], env)
 
     figures: dict = {"category": category}
     target = Path(tempfile.mkdtemp(prefix="bench_finetune_target_"))

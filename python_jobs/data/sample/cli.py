@@ -61,6 +61,14 @@ _BAD_HELP = (
     help="gzip level (default: 6 for small, 3 for full and 10x). Part of the output bytes.",
 )
 @click.option(
+    "--listing-weight",
+    type=click.Choice(["light", "real"]),
+    default=None,
+    help="light: the committed sample's listings (about 1.5 KB a meta line). real: the real catalogue's weight on "
+    "top (images with three URLs each, videos on one listing in four, 10-18 detail keys, 4-9 long feature bullets; "
+    "about 3 KB a line); the other fields stay the light ones. Default: light for small, real for full and 10x.",
+)
+@click.option(
     "--progress/--no-progress", default=None, help="Progress bars (default: on for full and 10x, off for small)."
 )
 def sample(
@@ -73,6 +81,7 @@ def sample(
     bad_lines: int | None,
     workers: int | None,
     compresslevel: int | None,
+    listing_weight: str | None,
     progress: bool | None,
 ) -> None:
     """Generate a deterministic Video-Games-like category in the Amazon Reviews 2023 raw layout.
@@ -96,6 +105,7 @@ def sample(
             bad_lines=bad_lines,
             workers=workers or default_workers(),
             compresslevel=compresslevel,
+            listing_weight=listing_weight,
             progress=progress,
         )
     except ValueError as exc:

@@ -35,6 +35,9 @@ class SampleConfig:
     items_per_chunk: int = 2_000  # unit of parallel work; part of the byte layout, so fixed per config
     users_per_chunk: int = 2_000
     compresslevel: int = 6
+    # "light": the committed sample's listings (~1.5 KB a line); "real": the real catalogue's weight on top
+    # (more images, videos, detail keys and long feature bullets; see weight.py), for benchmarks of stage 1
+    listing_weight: str = "light"
     workers: int = 1  # never changes the output
     progress: bool = False  # never changes the output
 
@@ -57,6 +60,8 @@ class SampleConfig:
                 raise ValueError(f"{name} must be in [0, 1], got {value}")
         if not 0 <= self.compresslevel <= 9:
             raise ValueError(f"compresslevel must be 0..9, got {self.compresslevel}")
+        if self.listing_weight not in ("light", "real"):
+            raise ValueError(f"listing_weight must be 'light' or 'real', got {self.listing_weight!r}")
         if self.workers < 1:
             raise ValueError(f"workers must be >= 1, got {self.workers}")
 
@@ -78,7 +83,7 @@ def default_workers() -> int:
 PRESETS: dict[str, SampleConfig] = {
     # committed sample: a few thousand items, several thousand users, every bad-line kind once
     "small": SampleConfig(n_items=6_000, n_users=4_000, n_interactions=30_000, bad_lines=9),
-    # the size of real Video_Games
+    # the size and line weight of real Video_Games
     # (full and 10x are benchmark inputs, never committed: a faster gzip level, +15% bytes, -25% time)
     "full": SampleConfig(
         n_items=FULL_ITEMS,
@@ -86,6 +91,7 @@ PRESETS: dict[str, SampleConfig] = {
         n_interactions=FULL_INTERACTIONS,
         bad_lines=0,
         compresslevel=3,
+        listing_weight="real",
         progress=True,
     ),
     # benchmarks at ten times the real size
@@ -97,6 +103,7 @@ PRESETS: dict[str, SampleConfig] = {
         users_per_chunk=4_000,
         items_per_chunk=4_000,
         compresslevel=3,
+        listing_weight="real",
         progress=True,
     ),
 }

@@ -24,6 +24,7 @@ from python_jobs.data.sample.config import SampleConfig
 from python_jobs.data.sample.items import item_at, items_for
 from python_jobs.data.sample.text import make_record
 from python_jobs.data.sample.users import Interactions
+from python_jobs.data.sample.weight import weigh
 
 META_BAD_KINDS = (
     "malformed_json",
@@ -179,9 +180,14 @@ def meta_chunk(k: int) -> tuple[bytes, int, int]:
     hi = min(lo + cfg.items_per_chunk, cfg.n_items)
     order = cat.meta_order[lo:hi].tolist()
     r = random.Random(_seed_int(cfg.seed, 7, k))
+    # the real weight draws from a stream of its own: the light fields stay those of the light listing
+    heavy = random.Random(_seed_int(cfg.seed, 11, k)) if cfg.listing_weight == "real" else None
     lines: list[bytes] = []
     for row, it in enumerate(items_for(cat, order), start=lo):
-        lines.append((_dumps(make_record(cat, it, r, max_pop)) + "\n").encode("utf-8"))
+        record = make_record(cat, it, r, max_pop)
+        if heavy is not None:
+            record = weigh(cat, it, record, heavy)
+        lines.append((_dumps(record) + "\n").encode("utf-8"))
         for bad in bad_after.get(row + 1, ()):
             lines.append(_bad_meta_line(bad, cat, it.index, max_pop, cfg.seed))
     return deflate_chunk(b"".join(lines), cfg.compresslevel)
