@@ -34,68 +34,14 @@ Training is teacher-forced on the target's own prefix: the same expression, on o
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from python_jobs.generate.trie import TrieLevel, build_trie, item_tokens  # noqa: F401 (TrieLevel: re-exported)
 from python_jobs.recommend.sasrec import EncoderConfig, SequenceEncoder, init_weights
-
-
-@dataclass(frozen=True)
-class TrieLevel:
-    """Level l of the code trie over catalogue items 1..N (row 0 of every item array is padding)."""
-
-    item_prefix: np.ndarray  # [N+1] id of the item's length-l prefix
-    prefix_tokens: np.ndarray  # [P_l, l] token ids of each distinct length-l prefix
-    child_parent: np.ndarray  # [C_l] parent prefix of each distinct (prefix, code) pair
-    child_code: np.ndarray  # [C_l] the pair's code at level l
-    item_child: np.ndarray  # [N+1] the item's pair
-    valid: np.ndarray  # [P_l, K] bool: code c exists under prefix p
-
-
-def build_trie(tokens: np.ndarray, codebook_size: int) -> list[TrieLevel]:
-    """tokens [N+1, L] (row 0 = padding, 0s) -> one TrieLevel per level."""
-    n_rows, levels = tokens.shape
-    codes = (tokens[1:] - 1) - np.arange(levels) * codebook_size  # [N, L] codes in 0..K-1
-    out = []
-    for level in range(levels):
-        if level == 0:
-            item_prefix = np.zeros(n_rows - 1, dtype=np.int64)
-        else:
-            item_prefix = np.unique(codes[:, :level], axis=0, return_inverse=True)[1].ravel()
-        pairs, item_child = np.unique(codes[:, : level + 1], axis=0, return_inverse=True)
-        item_child = item_child.ravel()
-        n_prefixes = int(item_prefix.max()) + 1
-        prefix_tokens = np.zeros((n_prefixes, level), dtype=np.int64)
-        prefix_tokens[item_prefix] = tokens[1:, :level]
-        child_parent = np.zeros(len(pairs), dtype=np.int64)
-        child_parent[item_child] = item_prefix
-        valid = np.zeros((n_prefixes, codebook_size), dtype=bool)
-        valid[child_parent, pairs[:, level]] = True
-        pad = np.zeros(1, dtype=np.int64)
-        out.append(
-            TrieLevel(
-                np.concatenate([pad, item_prefix]),
-                prefix_tokens,
-                child_parent,
-                pairs[:, level].astype(np.int64),
-                np.concatenate([pad, item_child]),
-                valid,
-            )
-        )
-    return out
-
-
-def item_tokens(codes: np.ndarray, codebook_size: int) -> np.ndarray:
-    """codes [N, L] (catalogue order) -> tokens [N+1, L]: row 0 = padding (0), token = 1 + level * K + code."""
-    codes = np.asarray(codes, dtype=np.int64)
-    if codes.min() < 0 or codes.max() >= codebook_size:
-        raise ValueError(f"codes must lie in 0..{codebook_size - 1}")
-    body = 1 + np.arange(codes.shape[1]) * codebook_size + codes
-    return np.concatenate([np.zeros((1, codes.shape[1]), dtype=np.int64), body])
 
 
 class LevelHead(nn.Module):
