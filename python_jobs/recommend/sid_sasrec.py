@@ -6,9 +6,10 @@ Two model classes, one per way of turning codes into scores (var rec_sid_represe
   hybrid        `PrefixNgramSASRec` with a hashed item-ID vector added (rec_sid_item_buckets rows).
 The last two differ by one optional table, so they are one class; the factorised head is a different scorer.
 
-Read top to bottom: the code trie -> the prefix head -> `SIDSASRec` -> prefix n-grams -> `PrefixNgramSASRec`. The
-transformer is sasrec.py's `SequenceEncoder`, with the same sizes by default, so the comparison with the item-ID
-SASRec measures the IDs.
+Read top to bottom: the prefix head -> `SIDSASRec` -> prefix n-grams -> `PrefixNgramSASRec` (the code trie they
+read: python_jobs.generate.trie). The transformer is sasrec.py's `SequenceEncoder`, with the same sizes by default,
+so the comparison with the item-ID SASRec measures the IDs. Both models give beam search its step scores
+(`step_scorer`, python_jobs.generate.beam), so they generate IDs as well as score the catalogue.
 
 Input. An item is L codes (sid_0..sid_3: three quantizer levels + the collision index). Each (level, code) is a token
 `1 + level * K + code` of one embedding table; token 0 is padding, so padding never collides with a real code (the
@@ -40,7 +41,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from python_jobs.generate.trie import TrieLevel, build_trie, item_tokens  # noqa: F401 (TrieLevel: re-exported)
+from python_jobs.generate.beam import Step, StepScores
+from python_jobs.generate.trie import CodeTrie, build_trie, item_tokens
 from python_jobs.recommend.sasrec import EncoderConfig, SequenceEncoder, init_weights
 
 
@@ -115,6 +117,22 @@ class SIDSASRec(nn.Module):
             scores = scores + log_p[:, self._trie(level, "item_child")]
         scores[:, 0] = float("-inf")
         return scores
+
+    def step_scorer(self, inputs: torch.Tensor, trie: CodeTrie) -> StepScores:
+        """Beam search's step scores (python_jobs.generate.beam; `trie` unused: the prefix is in the Step): at level
+        l, log p(c | history, prefix), the softmax over the codes under the prefix. These are the terms score()
+        sums, so a finished beam's score is the item's exact log-probability, and with every prefix kept the beam's
+        list is the exact top-K; a narrower beam prunes on partial log-probabilities, which only fall as levels are
+        added, the usual beam-search approximation."""
+        h = self.hidden(inputs.to(self.tokens.weight.device))[:, -1]
+        offsets = 1 + torch.arange(self.levels, device=h.device) * self.codebook_size  # code -> token, per level
+
+        def step_scores(step: Step) -> torch.Tensor:
+            prefix = self.tokens(offsets[: step.level] + step.prefixes).sum(-2)  # [B, W, d]; zeros at level 0
+            logits = (self.heads[step.level](h)[:, None] * (1 + prefix)) @ self.level_codes(step.level).T
+            return logits.masked_fill(~step.valid, float("-inf")).log_softmax(-1)
+
+        return step_scores
 
 
 def segment_logsumexp(values: torch.Tensor, segment: torch.Tensor, n_segments: int) -> torch.Tensor:
@@ -198,3 +216,29 @@ class PrefixNgramSASRec(nn.Module):
         scores = self.hidden(inputs.to(vectors.device), vectors)[:, -1] @ vectors.T
         scores[:, 0] = float("-inf")
         return scores
+
+    def step_scorer(self, inputs: torch.Tensor, trie: CodeTrie) -> StepScores:
+        """Beam search's step scores (python_jobs.generate.beam). An item's score h . (sum over levels of its prefix
+        vectors) is a sum of one term per level, h . (vector of its length-(l+1) prefix), so the step score of code c
+        is that term for the prefix extended by c, and a finished beam's score is the item's exact score; the hybrid
+        adds h . (the item's hashed ID vector) at the last level, where the item is known. Unlike log-probabilities
+        these terms are unnormalised and of any sign: a partial sum says little about the best item below the
+        prefix, so pruning on it is a heuristic, not an exact top-K, even of the prefixes it keeps (wider beams
+        recover more; rec_beam_agreement measures how much). `trie` must be built from this model's codes."""
+        if trie.n_items != self.n_items:
+            raise ValueError(f"the trie has {trie.n_items} items, the model {self.n_items}")
+        vectors = self.item_vectors()
+        h = self.hidden(inputs.to(vectors.device), vectors)[:, -1]
+        last = self.prefix_rows.size(1) - 1
+
+        def step_scores(step: Step) -> torch.Tensor:
+            user, beam, code = step.valid.nonzero(as_tuple=True)  # only the codes that exist: a few per beam
+            item = trie.first_item[step.level][step.children[user, beam, code]] + 1  # any item under the new prefix
+            vector = self.prefixes(self.prefix_rows[item, step.level])
+            if self.buckets is not None and step.level == last:  # hybrid: the leaf is one item, its bucket is known
+                vector = vector + self.buckets(self.bucket_of[item])
+            out = h.new_zeros(step.valid.shape)
+            out[user, beam, code] = (h[user] * vector).sum(-1)
+            return out
+
+        return step_scores
