@@ -114,3 +114,33 @@ def generate_text(model: Any, tokenizer: Any, system: str, users: list[str], max
         text = tokenizer.decode(out[0, ids["input_ids"].shape[1] :], skip_special_tokens=False)
         answers.append(text.split("<|im_end|>")[0].strip())
     return answers
+
+
+def beam_ids(
+    model: Any,
+    tokenizer: Any,
+    trie: Any,
+    system: str,
+    users: list[str],
+    width: int,
+    batch_users: int = 4,
+    progress: bool = False,
+) -> Any:
+    """Constrained beam search for each prompt: (item rows [U, width] best first, -1 = none; scores [U, width])."""
+    import torch
+    from tqdm import tqdm
+
+    from python_jobs.generate.beam import beam_search
+    from python_jobs.llm.vocab import sid_token_id_table
+
+    table = sid_token_id_table(tokenizer, trie.levels, trie.codebook_size)
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    items, scores = [], []
+    starts = range(0, len(users), batch_users)
+    for start in tqdm(starts, desc="llm beam search", unit="batch", disable=not progress):
+        batch = users[start : start + batch_users]
+        scorer = LlmStepScores(model, table, encode_for_ids(tokenizer, system, batch), pad)
+        top = beam_search(trie, scorer, n_users=len(batch), width=width, label="llm")
+        items.append(top.items)
+        scores.append(top.scores)
+    return torch.cat(items), torch.cat(scores)

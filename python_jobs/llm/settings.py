@@ -16,6 +16,7 @@ from python_jobs.common.paths import CategoryPaths
 from python_jobs.common.settings import StageSettings, setting, uses
 from python_jobs.finetune.settings import FinetuneSettings
 from python_jobs.prepare.settings import PrepareSettings
+from python_jobs.recommend.settings import RecommendSettings
 from python_jobs.semantic_ids.settings import SemanticIdSettings
 
 # evaluation, chat, paths and devices: never part of the fine-tuned model's registry key
@@ -38,7 +39,8 @@ Phase = Literal["vocab", "full"]
 class LlmSettings(
     uses(PrepareSettings, "category", "out_dir"),
     uses(SemanticIdSettings, "sid_registry_dir", "sid_levels", "sid_codebook_size", "wandb_project"),
-    uses(FinetuneSettings, "ft_sid_separator", "ft_max_history"),
+    uses(FinetuneSettings, "ft_system_prompt", "ft_sid_separator", "ft_max_history"),
+    uses(RecommendSettings, "rec_beam_width"),
     StageSettings,
 ):
     flag_prefixes = ("llm_",)
@@ -84,7 +86,6 @@ class LlmSettings(
     )
     llm_eval_users: NonNegativeInt = setting("Val users scored by the generative next-item eval; 0 = all.", **NOT_KEY)
     llm_recall_items: NonNegativeInt = setting("Held-out items of the ID-recall eval; 0 = all.", **NOT_KEY)
-    llm_beam_width: PositiveInt = setting("Constrained beam width (top-K distinct items returned).", **NOT_KEY)
     llm_max_new_tokens: PositiveInt = setting("Free (unconstrained) generation: most new tokens.", **NOT_KEY)
 
     def for_run(self) -> LlmSettings:
