@@ -20,7 +20,16 @@ from python_jobs.llm.settings import LlmSettings
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
 # decided by stages 3-5, or read only by the dbt evaluation
 NOT_FLAGS = ("sid_registry_dir", "sid_codebook_size", "sid_levels", "wandb_project", "llm_evaluate")
-EVAL_ONLY = ("ft_system_prompt", "ft_sid_separator", "ft_max_history", "llm_eval_users", "llm_recall_items", "llm_model", "rec_beam_width", "llm_max_new_tokens")
+EVAL_ONLY = (
+    "ft_system_prompt",
+    "ft_sid_separator",
+    "ft_max_history",
+    "llm_eval_users",
+    "llm_recall_items",
+    "llm_model",
+    "rec_beam_width",
+    "llm_max_new_tokens",
+)
 CHAT_ONLY = ("category", "out_dir", "llm_model", "llm_device", "llm_max_new_tokens", "rec_beam_width")
 
 
@@ -76,7 +85,9 @@ def answer(prompt: str, settings: LlmSettings, items, model, tokenizer) -> str:
     if REC in prompt:
         ranked, _ = beam_ids(model, tokenizer, items.trie(), system, [prompt], settings.rec_beam_width)
         lines.append("constrained beam search, top 5:")
-        lines += [f"  {i + 1}. {items.sid(r)}  {items.titles[r]}" for i, r in enumerate(ranked[0, :5].tolist()) if r >= 0]
+        lines += [
+            f"  {i + 1}. {items.sid(r)}  {items.titles[r]}" for i, r in enumerate(ranked[0, :5].tolist()) if r >= 0
+        ]
     return "\n".join(lines)
 
 

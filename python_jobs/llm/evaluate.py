@@ -71,8 +71,16 @@ def _row(**values: Any) -> dict[str, Any]:
 
 
 def next_item_rows(
-    model: Any, tokenizer: Any, items: ItemTable, cases: list[dict], system: str, separator: str, max_history: int,
-    width: int, model_id: str, progress: bool,
+    model: Any,
+    tokenizer: Any,
+    items: ItemTable,
+    cases: list[dict],
+    system: str,
+    separator: str,
+    max_history: int,
+    width: int,
+    model_id: str,
+    progress: bool,
 ) -> list[dict]:
     """cases: {user_id, history: [asin], target: asin}; histories shown as their Semantic IDs."""
     row_of_asin = {a: i for i, a in enumerate(items.asins)}
@@ -98,7 +106,12 @@ def next_item_rows(
 
 
 def free_rec_rows(
-    model: Any, tokenizer: Any, items: ItemTable, prompts: list[tuple[str, str]], system: str, max_new_tokens: int,
+    model: Any,
+    tokenizer: Any,
+    items: ItemTable,
+    prompts: list[tuple[str, str]],
+    system: str,
+    max_new_tokens: int,
     model_id: str,
 ) -> list[dict]:
     """prompts: (case_id, prompt); valid = the answer's first ID is complete and exists."""
@@ -117,8 +130,14 @@ def free_rec_rows(
 
 
 def heldout_rows(
-    model: Any, tokenizer: Any, items: ItemTable, records: list[dict], width: int, max_new_tokens: int,
-    model_id: str, progress: bool,
+    model: Any,
+    tokenizer: Any,
+    items: ItemTable,
+    records: list[dict],
+    width: int,
+    max_new_tokens: int,
+    model_id: str,
+    progress: bool,
 ) -> list[dict]:
     """ID recall on stage 4's heldout records (tasks title_to_sid and sid_to_title)."""
     positions = items.codes.shape[1]
@@ -134,8 +153,13 @@ def heldout_rows(
             got = tuple(int(c) for c in items.codes[top]) if top >= 0 else ()
             rows.append(
                 _row(
-                    model_id=model_id, task="title_to_sid", case_id=expected, prompt=prompt, expected=expected,
-                    generated=items.sid(top) if top >= 0 else "", generated_titles=items.titles[top] if top >= 0 else "",
+                    model_id=model_id,
+                    task="title_to_sid",
+                    case_id=expected,
+                    prompt=prompt,
+                    expected=expected,
+                    generated=items.sid(top) if top >= 0 else "",
+                    generated_titles=items.titles[top] if top >= 0 else "",
                     levels_correct=leading_matches(got, want),
                 )
             )
@@ -148,8 +172,13 @@ def heldout_rows(
             expected = record["messages"][-1]["content"]
             rows.append(
                 _row(
-                    model_id=model_id, task="sid_to_title", case_id=prompt, prompt=prompt, expected=expected,
-                    generated=answer, exact=normalise(answer) == normalise(expected),
+                    model_id=model_id,
+                    task="sid_to_title",
+                    case_id=prompt,
+                    prompt=prompt,
+                    expected=expected,
+                    generated=answer,
+                    exact=normalise(answer) == normalise(expected),
                     token_f1=token_f1(answer, expected),
                 )
             )
@@ -167,7 +196,11 @@ def read_heldout(path: Path, limit: int) -> list[dict]:
 
 
 def evaluate(
-    s: Any, entry: Path, sequences_val: list[dict], data_dir: Path, log: Callable[[str], None] = print,
+    s: Any,
+    entry: Path,
+    sequences_val: list[dict],
+    data_dir: Path,
+    log: Callable[[str], None] = print,
     progress: bool = False,
 ) -> list[dict]:
     """Every case row of the fine-tuned model in `entry` (see the module docstring)."""
@@ -189,7 +222,15 @@ def evaluate(
     cases = cases[: s.llm_eval_users] if s.llm_eval_users else cases
     log(f"llm eval: {len(cases)} val users, beam {s.rec_beam_width}")
     rows = next_item_rows(
-        model, tokenizer, items, cases, system, s.ft_sid_separator, s.ft_max_history, s.rec_beam_width, entry.name,
+        model,
+        tokenizer,
+        items,
+        cases,
+        system,
+        s.ft_sid_separator,
+        s.ft_max_history,
+        s.rec_beam_width,
+        entry.name,
         progress,
     )
     rows += free_rec_rows(
@@ -199,4 +240,3 @@ def evaluate(
     log(f"llm eval: {len(heldout)} held-out ID-recall records")
     rows += heldout_rows(model, tokenizer, items, heldout, s.rec_beam_width, s.llm_max_new_tokens, entry.name, progress)
     return rows
-

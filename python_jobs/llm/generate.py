@@ -27,7 +27,9 @@ def chat_text(tokenizer: Any, system: str, user: str) -> str:
 
 def encode_for_ids(tokenizer: Any, system: str, users: list[str]) -> list[list[int]]:
     """Token ids of each prompt, ending with <|sid_start|>: the model's next token is an ID's first code."""
-    return [tokenizer(chat_text(tokenizer, system, u) + SID_START, add_special_tokens=False)["input_ids"] for u in users]
+    return [
+        tokenizer(chat_text(tokenizer, system, u) + SID_START, add_special_tokens=False)["input_ids"] for u in users
+    ]
 
 
 class LlmStepScores:

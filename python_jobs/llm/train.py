@@ -133,7 +133,9 @@ def _run_phase(
     import json
 
     (folder / "result.json").write_text(json.dumps(result, indent=1))
-    log(f"llm: phase {phase} done: best selection loss {result['best_selection_loss']}, {result['tokens_per_second']} tok/s")
+    log(
+        f"llm: phase {phase} done: best selection loss {result['best_selection_loss']}, {result['tokens_per_second']} tok/s"
+    )
     return model, result
 
 

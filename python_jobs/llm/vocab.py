@@ -40,8 +40,10 @@ def parse_sids(text: str, positions: int, codebook_size: int) -> list[tuple[int,
     found = []
     for body in re.findall(re.escape(SID_START) + r"(.*?)" + re.escape(SID_END), text):
         tokens = [int(t) for t in _SID_TOKEN.findall(body)]
-        if len(tokens) == positions and _SID_TOKEN.sub("", body) == "" and all(
-            t // codebook_size == p for p, t in enumerate(tokens)
+        if (
+            len(tokens) == positions
+            and _SID_TOKEN.sub("", body) == ""
+            and all(t // codebook_size == p for p, t in enumerate(tokens))
         ):
             found.append(tuple(t - p * codebook_size for p, t in enumerate(tokens)))
     return found
