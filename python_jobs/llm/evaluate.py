@@ -83,23 +83,29 @@ def next_item_rows(
     progress: bool,
 ) -> list[dict]:
     """cases: {user_id, history: [asin], target: asin}; histories shown as their Semantic IDs."""
+    import torch
+
+    from python_jobs.recommend.generative import list_ranks
+
     row_of_asin = {a: i for i, a in enumerate(items.asins)}
     prompts = [rec_prompt([items.sid(row_of_asin[a]) for a in c["history"]], separator, max_history) for c in cases]
-    ranked, _ = beam_ids(model, tokenizer, items.trie(), system, prompts, width, progress=progress)
+    top = beam_ids(model, tokenizer, items.trie(), system, prompts, width, progress=progress)
+    targets = torch.tensor([row_of_asin[c["target"]] for c in cases], dtype=torch.long)
+    # the project's rank rule within the list (ties count half; None = not in the list), as stage 5's generative
+    ranks = list_ranks(top, targets) if cases else []
     rows = []
-    for case, prompt, top in zip(cases, prompts, ranked.tolist()):
-        top = [r for r in top if r >= 0]
-        target = row_of_asin[case["target"]]
+    for case, prompt, listed, rank in zip(cases, prompts, top.items.tolist(), ranks):
+        listed = [r for r in listed if r >= 0][:10]
         rows.append(
             _row(
                 model_id=model_id,
                 task="next_item",
                 case_id=case["user_id"],
                 prompt=prompt,
-                expected=items.sid(target),
-                generated=", ".join(items.sid(r) for r in top[:10]),
-                generated_titles=" | ".join(items.titles[r] for r in top[:10]),
-                rank=top.index(target) + 1 if target in top else None,
+                expected=items.sid(row_of_asin[case["target"]]),
+                generated=", ".join(items.sid(r) for r in listed),
+                generated_titles=" | ".join(items.titles[r] for r in listed),
+                rank=rank,
             )
         )
     return rows
@@ -146,7 +152,7 @@ def heldout_rows(
     if to_sid:
         system = to_sid[0]["messages"][0]["content"] if to_sid[0]["messages"][0]["role"] == "system" else ""
         prompts = [r["messages"][-2]["content"] for r in to_sid]
-        ranked, _ = beam_ids(model, tokenizer, items.trie(), system, prompts, width, progress=progress)
+        ranked = beam_ids(model, tokenizer, items.trie(), system, prompts, width, progress=progress).items
         for record, prompt, top in zip(to_sid, prompts, ranked[:, 0].tolist()):
             expected = record["messages"][-1]["content"]
             want = parse_sids(expected, positions, items.codebook_size)[0]

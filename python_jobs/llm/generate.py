@@ -128,21 +128,20 @@ def beam_ids(
     batch_users: int = 4,
     progress: bool = False,
 ) -> Any:
-    """Constrained beam search for each prompt: (item rows [U, width] best first, -1 = none; scores [U, width])."""
+    """Constrained beam search for each prompt: a TopK (item rows [U, width] best first, -1 = none; scores; codes)."""
     import torch
     from tqdm import tqdm
 
-    from python_jobs.generate.beam import beam_search
+    from python_jobs.generate.beam import TopK, beam_search
     from python_jobs.llm.vocab import sid_token_id_table
 
     table = sid_token_id_table(tokenizer, trie.levels, trie.codebook_size)
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    items, scores = [], []
+    parts = []
     starts = range(0, len(users), batch_users)
     for start in tqdm(starts, desc="llm beam search", unit="batch", disable=not progress):
         batch = users[start : start + batch_users]
         scorer = LlmStepScores(model, table, encode_for_ids(tokenizer, system, batch), pad)
         top = beam_search(trie, scorer, n_users=len(batch), width=width, label="llm")
-        items.append(top.items)
-        scores.append(top.scores)
-    return torch.cat(items), torch.cat(scores)
+        parts.append(top)
+    return TopK(*(torch.cat([getattr(p, f) for p in parts]) for f in ("items", "scores", "codes")))

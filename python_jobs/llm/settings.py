@@ -40,7 +40,7 @@ class LlmSettings(
     uses(PrepareSettings, "category", "out_dir"),
     uses(SemanticIdSettings, "sid_registry_dir", "sid_levels", "sid_codebook_size", "wandb_project"),
     uses(FinetuneSettings, "ft_system_prompt", "ft_sid_separator", "ft_max_history"),
-    uses(RecommendSettings, "rec_beam_width"),
+    uses(RecommendSettings, "rec_beam_width", "rec_bootstrap_samples", "rec_eval_seed"),
     StageSettings,
 ):
     flag_prefixes = ("llm_",)
@@ -86,6 +86,9 @@ class LlmSettings(
     )
     llm_eval_users: NonNegativeInt = setting("Val users scored by the generative next-item eval; 0 = all.", **NOT_KEY)
     llm_recall_items: NonNegativeInt = setting("Held-out items of the ID-recall eval; 0 = all.", **NOT_KEY)
+    llm_conversations_shown: PositiveInt = setting(
+        "llm_conversations: rows per task (next item, ID -> title).", **NOT_KEY
+    )
     llm_max_new_tokens: PositiveInt = setting("Free (unconstrained) generation: most new tokens.", **NOT_KEY)
 
     def for_run(self) -> LlmSettings:
