@@ -30,7 +30,15 @@ EVAL_ONLY = (
     "rec_beam_width",
     "llm_max_new_tokens",
 )
-CHAT_ONLY = ("category", "out_dir", "sid_registry_dir", "llm_model", "llm_device", "llm_max_new_tokens", "rec_beam_width")
+CHAT_ONLY = (
+    "category",
+    "out_dir",
+    "sid_registry_dir",
+    "llm_model",
+    "llm_device",
+    "llm_max_new_tokens",
+    "rec_beam_width",
+)
 
 
 @click.command(context_settings=CONTEXT)

@@ -129,7 +129,12 @@ def test_chat_prompt_prints_the_generated_items_title(trained):
 
 def test_a_killed_finetune_resumes_from_its_last_checkpoint(base, tmp_path):
     settings = toy_settings(
-        tmp_path, base, llm_phases=["full"], llm_phase2_steps=8, llm_eval_every=1, llm_selection_records=4,
+        tmp_path,
+        base,
+        llm_phases=["full"],
+        llm_phase2_steps=8,
+        llm_eval_every=1,
+        llm_selection_records=4,
         llm_batch_size=4,
     )
     code = (
