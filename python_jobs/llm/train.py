@@ -117,6 +117,13 @@ def _run_phase(
     steps = s.llm_phase1_steps if phase == "vocab" else s.llm_phase2_steps
     if steps == 0:
         return model, {"phase": phase, "steps": 0}
+    from python_jobs.llm.vocab import mask_old_rows
+
+    # vocab: only the new rows learn (hooks removed after the phase); full: every weight
+    hooks = mask_old_rows(model, _first_new_token(tokenizer)) if phase == "vocab" else []
+    if phase != "vocab":
+        for parameter in model.parameters():
+            parameter.requires_grad_(True)
     trainer = _trainer(phase, model, tokenizer, train, selection, s, folder, steps, data_dir)
     from transformers.trainer_utils import get_last_checkpoint
 
@@ -125,6 +132,8 @@ def _run_phase(
     started = time.time()
     output = trainer.train(resume_from_checkpoint=last)
     seconds = time.time() - started
+    for hook in hooks:
+        hook.remove()
     model = trainer.model
     if phase == "full" and s.llm_lora:
         model = model.merge_and_unload()
@@ -156,15 +165,9 @@ def _trainer(
 
     from python_jobs.common.device import resolve_device
     from python_jobs.common.tracking import wandb_dirs, wandb_requested
-    from python_jobs.llm.vocab import mask_old_rows
 
     device = resolve_device(s.llm_device)
     cuda = device.startswith("cuda")
-    if phase == "vocab":
-        mask_old_rows(model, _first_new_token(tokenizer))
-    else:
-        for parameter in model.parameters():
-            parameter.requires_grad_(True)
     if wandb_requested():
         os.environ.update({k: os.environ.get(k, v) for k, v in wandb_dirs(Path(data_dir)).items()})
         os.environ.setdefault("WANDB_PROJECT", s.wandb_project)

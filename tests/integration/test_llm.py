@@ -92,7 +92,15 @@ def test_vocab_phase_moves_only_new_rows_and_loss_falls(trained):
     after_vocab = AutoModelForCausalLM.from_pretrained(entry / "vocab" / "final").get_input_embeddings().weight
     rows = base.shape[0]
     assert torch.equal(after_vocab[:rows], base)  # every old row bit-identical after the vocab phase
-    # (new rows: only the ones the toy data uses get gradients, so compare the learnt ones to a fresh init)
+    from transformers import AutoTokenizer
+
+    fresh = AutoModelForCausalLM.from_pretrained(settings.llm_base_model)
+    extend_vocabulary(
+        fresh, AutoTokenizer.from_pretrained(settings.llm_base_model), POSITIONS, CODEBOOK, settings.llm_seed
+    )
+    assert not torch.equal(after_vocab[rows:], fresh.get_input_embeddings().weight[rows:])  # the new rows learnt
+    final = AutoModelForCausalLM.from_pretrained(entry / "model").get_input_embeddings().weight
+    assert not torch.equal(final[:rows], base)  # the full phase trains the old rows too (the vocab mask is gone)
     assert full["steps"] == settings.llm_phase2_steps and vocab["steps"] == settings.llm_phase1_steps
     assert full["last_loss"] < 0.5 * full["first_loss"], full
     assert summary["selection_records"] == 8 and summary["train_records"] == 300 - 8
