@@ -26,7 +26,7 @@ from typing import Any
 
 from python_jobs.llm.finetuned import ItemTable
 from python_jobs.llm.generate import beam_ids, generate_text, rec_prompt
-from python_jobs.llm.vocab import parse_sids
+from python_jobs.llm.vocab import SID_END, parse_sids
 
 CASE_COLUMNS = (
     "model_id",
@@ -123,7 +123,7 @@ def free_rec_rows(
     """prompts: (case_id, prompt); valid = the answer's first ID is complete and exists."""
     known = items.row_of_codes()
     positions = items.codes.shape[1]
-    answers = generate_text(model, tokenizer, system, [p for _, p in prompts], max_new_tokens)
+    answers = generate_text(model, tokenizer, system, [p for _, p in prompts], max_new_tokens, stop=(SID_END,))
     rows = []
     for (case_id, prompt), answer in zip(prompts, answers):
         found = parse_sids(answer, positions, items.codebook_size)

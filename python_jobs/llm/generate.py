@@ -98,9 +98,15 @@ class LlmStepScores:
         return out.logits[:, -1]
 
 
-def generate_text(model: Any, tokenizer: Any, system: str, users: list[str], max_new_tokens: int) -> list[str]:
-    """Free greedy generation (no constraint): the assistant's answer to each prompt, special tokens kept."""
+def generate_text(
+    model: Any, tokenizer: Any, system: str, users: list[str], max_new_tokens: int, stop: tuple[str, ...] = ()
+) -> list[str]:
+    """Free greedy generation (no constraint): the assistant's answer to each prompt, special tokens kept; it ends
+    at the end of the turn, or at any of the `stop` tokens (e.g. <|sid_end|>: only the first ID is wanted)."""
     import torch
+
+    ends = [tokenizer.eos_token_id, *tokenizer.convert_tokens_to_ids(["<|im_end|>", *stop])]
+    ends = [e for e in dict.fromkeys(ends) if e is not None and e != tokenizer.unk_token_id]
 
     answers = []
     device = next(model.parameters()).device
@@ -111,6 +117,7 @@ def generate_text(model: Any, tokenizer: Any, system: str, users: list[str], max
                 **ids.to(device),
                 max_new_tokens=max_new_tokens,
                 do_sample=False,
+                eos_token_id=ends,
                 pad_token_id=tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id,
             )
         text = tokenizer.decode(out[0, ids["input_ids"].shape[1] :], skip_special_tokens=False)
