@@ -45,8 +45,14 @@ def registry_entry(s: LlmSettings, data_dir: Path) -> Path:
     path = train_file(run, data_dir)
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: build stage 4 first (dbt build --select tag:stage_04)")
-    key = {"data": data_fingerprint(path), "settings": run.model_key(KIND)}
+    key = {"data": data_fingerprint(path), "settings": model_settings(run)}
     return registry.entry(KIND, fingerprint(key))
+
+
+def model_settings(s: LlmSettings) -> dict:
+    """The registry key's settings: the llm_* fields that change the model and the ID format. The borrowed stage-4
+    fields (system prompt, separator, history length) shape train.jsonl, whose content hash is in the key already."""
+    return {k: v for k, v in s.model_key(KIND).items() if not k.startswith("ft_")}
 
 
 def finetune(s: LlmSettings, data_dir: Path, retrain: bool = False, log: Callable[[str], None] = print) -> Path:
@@ -79,7 +85,7 @@ def finetune(s: LlmSettings, data_dir: Path, retrain: bool = False, log: Callabl
             "selection_records": len(selection),
             "phases": phases,
             "train_seconds": round(time.time() - started, 1),
-            "settings": s.model_key(KIND),
+            "settings": model_settings(s),
         }
         ModelRegistry.complete(entry, summary)
         return entry
