@@ -131,9 +131,7 @@ def _run_phase(
         for parameter in model.parameters():
             parameter.requires_grad_(True)
     trainer = _trainer(phase, model, tokenizer, train, selection, s, folder, steps, data_dir)
-    from transformers.trainer_utils import get_last_checkpoint
-
-    last = get_last_checkpoint(str(folder)) if folder.is_dir() else None
+    last = last_complete_checkpoint(folder)
     log(f"llm: phase {phase}, {steps} steps" + (f", resuming {Path(last).name}" if last else ""))
     started = time.time()
     output = trainer.train(resume_from_checkpoint=last)
@@ -152,6 +150,20 @@ def _run_phase(
         f"llm: phase {phase} done: best selection loss {result['best_selection_loss']}, {result['tokens_per_second']} tok/s"
     )
     return model, result
+
+
+def last_complete_checkpoint(folder: Path) -> str | None:
+    """The latest checkpoint a killed run left complete. transformers writes a checkpoint in place, trainer_state.json
+    last: a folder without it was cut short by the kill and is removed (the run redoes those steps)."""
+    if not folder.is_dir():
+        return None
+    complete = []
+    for checkpoint in folder.glob("checkpoint-*"):
+        if (checkpoint / "trainer_state.json").is_file():
+            complete.append((int(checkpoint.name.split("-")[1]), checkpoint))
+        else:
+            shutil.rmtree(checkpoint)
+    return str(max(complete)[1]) if complete else None
 
 
 def _trainer(
