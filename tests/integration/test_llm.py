@@ -43,7 +43,7 @@ TOY_TRAINING = {
     "llm_phase2_steps": 24,
     "llm_phase2_lr": 0.02,
     "llm_batch_size": 8,
-    "llm_eval_every": 12,
+    "llm_eval_every": 24,
 }
 
 
@@ -128,7 +128,7 @@ def test_chat_prompt_prints_the_generated_items_title(trained):
 
     settings, entry, root = trained
     prompt = toy_prompt(TOY_IDS[0]).replace("\n", "\\n")
-    args = ["--category", "toy", "--out-dir", settings.out_dir, "--sid-registry-dir", settings.sid_registry_dir]
+    args = ["--category", "toy", "--out-dir", settings.out_dir, "--registry", settings.sid_registry_dir]
     result = CliRunner().invoke(chat, [*args, "--model", entry.name, "--device", "cpu", "--prompt", prompt])
     assert result.exit_code == 0, result.output
     assert f"1. {format_sid(TOY_IDS[TARGET], CODEBOOK)}  Toy item number {TARGET}" in result.output
