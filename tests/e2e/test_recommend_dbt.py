@@ -41,6 +41,8 @@ def test_sasrec_trained_on_the_sample_beats_popularity(sample_build: DbtProject)
 
 def eval_cli(project: DbtProject, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO), "WANDB_MODE": "disabled", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    # dbt's target and log folders of this build, not the repo's (another pytest worker may run dbt there)
+    env |= {"DBT_TARGET_PATH": str(project.root / "target"), "DBT_LOG_PATH": str(project.root / "logs")}
     command = [sys.executable, "-m", "python_jobs", "eval", "--category", "sample", "--out-dir", str(project.out_dir)]
     return subprocess.run(
         [*command, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False
