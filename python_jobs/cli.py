@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "train": "python_jobs.recommend.cli:train",
     "eval": "python_jobs.recommend.cli:eval_command",
     "report": "python_jobs.report.cli:report",
+    "finetune-llm": "python_jobs.llm.cli:finetune_llm",
+    "chat": "python_jobs.llm.cli:chat",
 }
 
 

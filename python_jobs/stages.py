@@ -14,6 +14,7 @@ from typing import Any
 from python_jobs.common.settings import SettingsError, StageSettings, declared_fields
 from python_jobs.enrich.settings import EnrichSettings
 from python_jobs.finetune.settings import FinetuneSettings
+from python_jobs.llm.settings import LlmSettings
 from python_jobs.prepare.settings import PrepareSettings
 from python_jobs.recommend.settings import RecommendSettings
 from python_jobs.semantic_ids.settings import SemanticIdSettings
@@ -24,6 +25,7 @@ STAGE_SETTINGS: tuple[type[StageSettings], ...] = (
     SemanticIdSettings,
     FinetuneSettings,
     RecommendSettings,
+    LlmSettings,
 )
 
 

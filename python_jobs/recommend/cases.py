@@ -11,7 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-PROTOCOLS = ("sampled", "full")  # the evaluation protocols, in table order
+PROTOCOLS = ("sampled", "full", "generative")  # the evaluation protocols, in table order
+# ranked only within a generated list (python_jobs.recommend.generative): a target outside it has no rank
+TRUNCATED_PROTOCOLS = ("generative",)
 
 
 def sampled_negatives(val: pa.Table, n_negatives: int, seed: int) -> pa.Table:

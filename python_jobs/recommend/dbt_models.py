@@ -102,3 +102,12 @@ def training_curves(model_ids: list[str], s: RecommendSettings) -> pa.Table:
                 }
             )
     return _columns(rows, CURVE_COLUMNS)
+
+
+def beam_agreement(
+    ranked: pa.Table, train: pa.Table, semantic_ids: pa.Table, cases: pa.Table, s: RecommendSettings
+) -> pa.Table:
+    """Beam search against exhaustive scoring, per beam-search model and seed of the generative ranks."""
+    from python_jobs.recommend.generative import agreement_table
+
+    return agreement_table(ranked, train, semantic_ids, cases, s)

@@ -1,7 +1,8 @@
 """The torch models' ranks of the evaluation cases (the SQL reference rows: int_rec_reference_ranks.sql).
 
 sampled: the target against the case's negatives; full: against every catalogue item (minus the user's history
-with rec_exclude_history). Ranks: python_jobs.recommend.ranking (ties count half).
+with rec_exclude_history). Ranks: python_jobs.recommend.ranking (ties count half). generative: the target's place in
+the model's generated list (python_jobs.recommend.generative), for the models that can generate.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import torch
 
-from python_jobs.recommend.cases import PROTOCOLS
+from python_jobs.generate.trie import CodeTrie
 from python_jobs.recommend.data import Catalogue, Sequences
+from python_jobs.recommend.generative import GENERATORS, generative_ranks, model_generate
 from python_jobs.recommend.ranking import check_finite, expected_ranks, full_ranks
 from python_jobs.recommend.settings import NEURAL_MODELS, RecommendSettings
 from python_jobs.recommend.train import TrainingData, get_or_train, score_histories
@@ -28,7 +30,7 @@ def model_ranks(
     index = catalogue.index()
     out = {"protocol": [], "user_id": [], "rank": [], "n_candidates": []}
     device = next(model.parameters()).device.type
-    for protocol in PROTOCOLS:
+    for protocol in ("sampled", "full"):  # every candidate scored (generative: neural_ranks)
         part = cases.filter(pc.equal(cases.column("protocol"), protocol))
         if not part.num_rows:
             continue
@@ -84,18 +86,27 @@ def neural_ranks(
         k: [] for k in ("model", "model_id", "seed", "protocol", "user_id", "rank", "n_candidates")
     }
     seeds = [settings.rec_seed + i for i in range(settings.rec_seeds)]
+    generative = "generative" in set(cases.column("protocol").to_pylist())
+    trie = CodeTrie.from_codes(catalogue.codes, settings.sid_codebook_size) if generative else None
     for name, seed in [(m, seed) for m in models if m in NEURAL_MODELS for seed in seeds]:
         trained = get_or_train(name, data, settings.replace(rec_seed=seed), progress=progress)
         log(
             f"{name}: {'trained' if trained.trained_now else 'loaded'} {trained.model_id} "
             f"(best epoch {trained.summary['best_epoch']}, held-out NDCG@10 {trained.summary['holdout_ndcg@10']:.4f})"
         )
-        ranks = model_ranks(trained.model, catalogue, cases, settings, f"{name} ({trained.model_id})")
-        columns["model"] += [name] * len(ranks["rank"])
-        columns["model_id"] += [trained.model_id] * len(ranks["rank"])
-        columns["seed"] += [seed] * len(ranks["rank"])
-        for key, values in ranks.items():
-            columns[key] += values
+        label = f"{name} ({trained.model_id})"
+        parts = [model_ranks(trained.model, catalogue, cases, settings, label)]
+        if generative and name in GENERATORS:
+            generate = model_generate(
+                GENERATORS[name], trained.model, trie, settings.rec_max_len, settings.rec_beam_width, label
+            )
+            parts.append(generative_ranks(generate, catalogue, cases))
+        for ranks in parts:
+            columns["model"] += [name] * len(ranks["rank"])
+            columns["model_id"] += [trained.model_id] * len(ranks["rank"])
+            columns["seed"] += [seed] * len(ranks["rank"])
+            for key, values in ranks.items():
+                columns[key] += values
     return pa.table(
         {
             **{k: pa.array(columns[k], pa.string()) for k in ("model", "model_id", "protocol", "user_id")},

@@ -88,9 +88,14 @@ class RecommendSettings(
     rec_registry_dir: str = setting(
         "Model registry root ('' = sid_registry_dir, else data/registry/CATEGORY, shared with dbt build).", **NOT_KEY
     )
-    rec_protocols: list[Literal["sampled", "full"]] = setting(
-        "Evaluation protocols: sampled (the original's negatives) and/or full (the whole catalogue).",
+    rec_protocols: list[Literal["sampled", "full", "generative"]] = setting(
+        "Evaluation protocols: sampled (the original's negatives), full (the whole catalogue), generative (a ranked "
+        "list of rec_beam_width items per user: beam search over the Semantic-ID trie, or exhaustive top-K).",
         min_length=1,
+        **NOT_KEY,
+    )
+    rec_beam_width: PositiveInt = setting(
+        "Generative protocol: beams kept per level, and items in each user's list (its metrics are truncated there).",
         **NOT_KEY,
     )
     rec_eval_negatives: PositiveInt = setting("Sampled protocol: negatives per user.", flag="--negatives", **NOT_KEY)

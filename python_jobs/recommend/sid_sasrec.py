@@ -6,9 +6,10 @@ Two model classes, one per way of turning codes into scores (var rec_sid_represe
   hybrid        `PrefixNgramSASRec` with a hashed item-ID vector added (rec_sid_item_buckets rows).
 The last two differ by one optional table, so they are one class; the factorised head is a different scorer.
 
-Read top to bottom: the code trie -> the prefix head -> `SIDSASRec` -> prefix n-grams -> `PrefixNgramSASRec`. The
-transformer is sasrec.py's `SequenceEncoder`, with the same sizes by default, so the comparison with the item-ID
-SASRec measures the IDs.
+Read top to bottom: the prefix head -> `SIDSASRec` -> prefix n-grams -> `PrefixNgramSASRec` (the code trie they
+read: python_jobs.generate.trie). The transformer is sasrec.py's `SequenceEncoder`, with the same sizes by default,
+so the comparison with the item-ID SASRec measures the IDs. Both models give beam search its step scores
+(`step_scorer`, python_jobs.generate.beam), so they generate IDs as well as score the catalogue.
 
 Input. An item is L codes (sid_0..sid_3: three quantizer levels + the collision index). Each (level, code) is a token
 `1 + level * K + code` of one embedding table; token 0 is padding, so padding never collides with a real code (the
@@ -34,68 +35,15 @@ Training is teacher-forced on the target's own prefix: the same expression, on o
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from python_jobs.generate.beam import Step, StepScores
+from python_jobs.generate.trie import CodeTrie, build_trie, item_tokens
 from python_jobs.recommend.sasrec import EncoderConfig, SequenceEncoder, init_weights
-
-
-@dataclass(frozen=True)
-class TrieLevel:
-    """Level l of the code trie over catalogue items 1..N (row 0 of every item array is padding)."""
-
-    item_prefix: np.ndarray  # [N+1] id of the item's length-l prefix
-    prefix_tokens: np.ndarray  # [P_l, l] token ids of each distinct length-l prefix
-    child_parent: np.ndarray  # [C_l] parent prefix of each distinct (prefix, code) pair
-    child_code: np.ndarray  # [C_l] the pair's code at level l
-    item_child: np.ndarray  # [N+1] the item's pair
-    valid: np.ndarray  # [P_l, K] bool: code c exists under prefix p
-
-
-def build_trie(tokens: np.ndarray, codebook_size: int) -> list[TrieLevel]:
-    """tokens [N+1, L] (row 0 = padding, 0s) -> one TrieLevel per level."""
-    n_rows, levels = tokens.shape
-    codes = (tokens[1:] - 1) - np.arange(levels) * codebook_size  # [N, L] codes in 0..K-1
-    out = []
-    for level in range(levels):
-        if level == 0:
-            item_prefix = np.zeros(n_rows - 1, dtype=np.int64)
-        else:
-            item_prefix = np.unique(codes[:, :level], axis=0, return_inverse=True)[1].ravel()
-        pairs, item_child = np.unique(codes[:, : level + 1], axis=0, return_inverse=True)
-        item_child = item_child.ravel()
-        n_prefixes = int(item_prefix.max()) + 1
-        prefix_tokens = np.zeros((n_prefixes, level), dtype=np.int64)
-        prefix_tokens[item_prefix] = tokens[1:, :level]
-        child_parent = np.zeros(len(pairs), dtype=np.int64)
-        child_parent[item_child] = item_prefix
-        valid = np.zeros((n_prefixes, codebook_size), dtype=bool)
-        valid[child_parent, pairs[:, level]] = True
-        pad = np.zeros(1, dtype=np.int64)
-        out.append(
-            TrieLevel(
-                np.concatenate([pad, item_prefix]),
-                prefix_tokens,
-                child_parent,
-                pairs[:, level].astype(np.int64),
-                np.concatenate([pad, item_child]),
-                valid,
-            )
-        )
-    return out
-
-
-def item_tokens(codes: np.ndarray, codebook_size: int) -> np.ndarray:
-    """codes [N, L] (catalogue order) -> tokens [N+1, L]: row 0 = padding (0), token = 1 + level * K + code."""
-    codes = np.asarray(codes, dtype=np.int64)
-    if codes.min() < 0 or codes.max() >= codebook_size:
-        raise ValueError(f"codes must lie in 0..{codebook_size - 1}")
-    body = 1 + np.arange(codes.shape[1]) * codebook_size + codes
-    return np.concatenate([np.zeros((1, codes.shape[1]), dtype=np.int64), body])
 
 
 class LevelHead(nn.Module):
@@ -169,6 +117,22 @@ class SIDSASRec(nn.Module):
             scores = scores + log_p[:, self._trie(level, "item_child")]
         scores[:, 0] = float("-inf")
         return scores
+
+    def step_scorer(self, inputs: torch.Tensor, trie: CodeTrie) -> StepScores:
+        """Beam search's step scores (python_jobs.generate.beam; `trie` unused: the prefix is in the Step): at level
+        l, log p(c | history, prefix), the softmax over the codes under the prefix. These are the terms score()
+        sums, so a finished beam's score is the item's exact log-probability, and with every prefix kept the beam's
+        list is the exact top-K; a narrower beam prunes on partial log-probabilities, which only fall as levels are
+        added, the usual beam-search approximation."""
+        h = self.hidden(inputs.to(self.tokens.weight.device))[:, -1]
+        offsets = 1 + torch.arange(self.levels, device=h.device) * self.codebook_size  # code -> token, per level
+
+        def step_scores(step: Step) -> torch.Tensor:
+            prefix = self.tokens(offsets[: step.level] + step.prefixes).sum(-2)  # [B, W, d]; zeros at level 0
+            logits = (self.heads[step.level](h)[:, None] * (1 + prefix)) @ self.level_codes(step.level).T
+            return logits.masked_fill(~step.valid, float("-inf")).log_softmax(-1)
+
+        return step_scores
 
 
 def segment_logsumexp(values: torch.Tensor, segment: torch.Tensor, n_segments: int) -> torch.Tensor:
@@ -252,3 +216,29 @@ class PrefixNgramSASRec(nn.Module):
         scores = self.hidden(inputs.to(vectors.device), vectors)[:, -1] @ vectors.T
         scores[:, 0] = float("-inf")
         return scores
+
+    def step_scorer(self, inputs: torch.Tensor, trie: CodeTrie) -> StepScores:
+        """Beam search's step scores (python_jobs.generate.beam). An item's score h . (sum over levels of its prefix
+        vectors) is a sum of one term per level, h . (vector of its length-(l+1) prefix), so the step score of code c
+        is that term for the prefix extended by c, and a finished beam's score is the item's exact score; the hybrid
+        adds h . (the item's hashed ID vector) at the last level, where the item is known. Unlike log-probabilities
+        these terms are unnormalised and of any sign: a partial sum says little about the best item below the
+        prefix, so pruning on it is a heuristic, not an exact top-K, even of the prefixes it keeps (wider beams
+        recover more; rec_beam_agreement measures how much). `trie` must be built from this model's codes."""
+        if trie.n_items != self.n_items:
+            raise ValueError(f"the trie has {trie.n_items} items, the model {self.n_items}")
+        vectors = self.item_vectors()
+        h = self.hidden(inputs.to(vectors.device), vectors)[:, -1]
+        last = self.prefix_rows.size(1) - 1
+
+        def step_scores(step: Step) -> torch.Tensor:
+            user, beam, code = step.valid.nonzero(as_tuple=True)  # only the codes that exist: a few per beam
+            item = trie.first_item[step.level][step.children[user, beam, code]] + 1  # any item under the new prefix
+            vector = self.prefixes(self.prefix_rows[item, step.level])
+            if self.buckets is not None and step.level == last:  # hybrid: the leaf is one item, its bucket is known
+                vector = vector + self.buckets(self.bucket_of[item])
+            out = h.new_zeros(step.valid.shape)
+            out[user, beam, code] = (h[user] * vector).sum(-1)
+            return out
+
+        return step_scores

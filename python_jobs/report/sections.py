@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from python_jobs.report.model import Section
-from python_jobs.report.stages import enrich, finetune, prepare, recommend, semantic_ids
+from python_jobs.report.stages import enrich, finetune, generate, prepare, recommend, semantic_ids
 from python_jobs.report.tables import OutputTables
 
 
@@ -93,6 +93,17 @@ SECTIONS = [
         ("rec_metrics", "rec_metrics_breakdown", "rec_training_curves"),
         "dbt build --select tag:stage_05{vars}   (then: python -m python_jobs eval{category})",
         recommend.recommenders,
+    ),
+    SectionSpec(
+        "llm",
+        "An LLM that speaks Semantic IDs",
+        "Stage 6",
+        "SmolLM2 fine-tuned on the stage-4 conversations: next item by constrained beam search beside stage 5's "
+        "generative rows, ID recall on held-out items, invalid IDs without the constraint.",
+        ("llm_metrics", "llm_conversations"),
+        "python -m python_jobs finetune-llm{category}, then dbt build --select tag:stage_06 --vars "
+        "'{{llm_evaluate: true}}'",
+        generate.llm,
     ),
 ]
 

@@ -58,7 +58,7 @@ def report_file(sample_build: DbtProject, tmp_path_factory) -> Path:
         cwd=REPO, capture_output=True, text=True,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "6 of 6 sections built" in done.stdout
+    assert "6 of 7 sections built" in done.stdout
     return target
 
 

@@ -85,7 +85,7 @@ def test_cli_lists_what_is_not_built_and_rejects_bad_categories(tmp_path):
     stage_one(tmp_path / "sample")
     result = CliRunner().invoke(report, ["--out-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert "1 of 6 sections built" in result.output
+    assert "1 of 7 sections built" in result.output
     assert "not built yet: Recommenders -> dbt build --select tag:stage_05" in result.output
     bad = CliRunner().invoke(report, ["--category", "../etc", "--out-dir", str(tmp_path)])
     assert bad.exit_code == 2 and "invalid category" in bad.output

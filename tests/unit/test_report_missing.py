@@ -78,6 +78,10 @@ NULL_TABLES = {
     "rec_training_curves": "select 'SASRec' as model, 'sasrec-0123' as model_id, 1::bigint as epoch, "
     "null::double as loss, "
     "null::double as holdout_ndcg_at_10",
+    "llm_metrics": "select 'llm' as model, 'llm-0123' as model_id, 'next_item' as task, 'hit@10' as metric, "
+    "null::double as value, null::double as ci_low, null::double as ci_high, null::bigint as n_cases",
+    "llm_conversations": "select 'llm-0123' as model_id, 'next_item' as task, 'u1' as case_id, 'User: x' as prompt, "
+    "null::varchar as expected, null::varchar as generated, null::varchar as generated_titles, null::double as rank",
 }
 
 

@@ -1,6 +1,7 @@
 -- One row per protocol and val user with at least 2 items: the items shown, the hidden target, the negatives.
 -- sampled: the sequence cut to its last rec_eval_max_items items, negatives from int_rec_sampled_negatives;
--- full: the whole sequence, every catalogue item a candidate (negatives null). Only the rec_protocols rows.
+-- full: the whole sequence, every catalogue item a candidate (negatives null). generative: the full protocol's users
+-- and histories; each model generates a ranked list instead of scoring candidates. Only the rec_protocols rows.
 with
 val as (select user_id, sequence from {{ ref('sequences_val') }} where len(sequence) >= 2),
 train_counts as (
@@ -12,6 +13,8 @@ shown as (
     from val v join {{ ref('int_rec_sampled_negatives') }} n on n.user_id = v.user_id
     union all
     select 'full', user_id, sequence, null from val
+    union all
+    select 'generative', user_id, sequence, null from val
 )
 select
     s.protocol::varchar as protocol,
