@@ -14,7 +14,14 @@ pytestmark = pytest.mark.e2e
 
 
 def run(project: DbtProject, *args: str):
-    flags = ["--category", "sample", "--out-dir", str(project.out_dir), "--registry-dir", str(project.root / "registry")]
+    flags = [
+        "--category",
+        "sample",
+        "--out-dir",
+        str(project.out_dir),
+        "--registry-dir",
+        str(project.root / "registry"),
+    ]
     flags += ["--epochs", str(project.vars["rec_epochs"])] if "rec_epochs" in project.vars else []
     return CliRunner().invoke(recommend, [*flags, *args], catch_exceptions=False)
 
