@@ -2,14 +2,16 @@
 
     python benchmarks/bench_beam.py --category sample --width 10 --width 20 --width 50
     python benchmarks/bench_beam.py --category sample --sid-representation prefix_ngram --train   # trains if missing
+    python benchmarks/bench_beam.py --category sample --entry data/registry/sample/sid_sasrec-0b9a7edfd3d47ec7
 
 Reads data/output/<category>/{sequences_train,sequences_val,semantic_ids}.parquet (a stage 1-3 build) and loads
 sid_sasrec from the registry with the default settings (the model `dbt build` evaluates; --train trains it when
-missing). The users are the generative protocol's: every val user with at least 2 items, history = all but the
-last item, target = the last. Per width: top10_recall and top1_match against the exact (exhaustive) top 10
+missing), or the model of a registry folder (--entry; its weights under today's code, whatever its key). The users
+are the generative protocol's: every val user with at least 2 items, history = all but the last item, target = the
+last. Per width: top10_recall and top1_match against the exact (exhaustive) top 10
 (python_jobs.recommend.generative.beam_agreement), users per second of each (best of --repeat passes), and Hit@10 /
-NDCG@10 of the beam's list and of the exhaustive list of the same length. Not a test: the speeds depend on the machine
-and its load.
+NDCG@10 of the beam's list and of the exhaustive list of the same length. Not a test: the speeds depend on the
+machine and its load.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from python_jobs.recommend.generative import (  # noqa: E402
 )
 from python_jobs.recommend.metrics import summarize  # noqa: E402
 from python_jobs.recommend.settings import RecommendSettings  # noqa: E402
-from python_jobs.recommend.train import TrainingData, get_or_train  # noqa: E402
+from python_jobs.recommend.train import TrainingData, build_model, get_or_train  # noqa: E402
 
 
 def generative_cases(val: pa.Table) -> pa.Table:
@@ -66,8 +68,15 @@ def list_metrics(generate, catalogue: Catalogue, cases: pa.Table) -> dict[str, f
 @click.option("--threads", type=int, default=2, show_default=True, help="torch CPU threads.")
 @click.option("--repeat", type=int, default=3, show_default=True, help="Timed passes; the fastest counts.")
 @click.option("--train", is_flag=True, help="Train sid_sasrec when the registry lacks it.")
+@click.option("--entry", type=click.Path(exists=True, path_type=Path), help="Load this registry folder's model.pt.")
 def main(
-    category: str, widths: tuple[int, ...], representations: tuple[str, ...], threads: int, repeat: int, train: bool
+    category: str,
+    widths: tuple[int, ...],
+    representations: tuple[str, ...],
+    threads: int,
+    repeat: int,
+    train: bool,
+    entry: Path | None,
 ) -> None:
     torch.set_num_threads(threads)
     out = REPO / "data" / "output" / category
@@ -84,15 +93,19 @@ def main(
     for representation in representations:
         settings = RecommendSettings.load({"category": category, "rec_sid_representation": representation})
         settings = settings.replace(rec_device="cpu")
-        trained = get_or_train("sid_sasrec", data, settings, train=train, progress=True)
+        if entry is None:
+            trained = get_or_train("sid_sasrec", data, settings, train=train, progress=True)
+            model, model_id = trained.model, trained.model_id
+        else:
+            model, model_id = build_model("sid_sasrec", catalogue, settings), entry.name
+            model.load_state_dict(torch.load(entry / "model.pt", map_location="cpu", weights_only=False)["model"])
         trie = CodeTrie.from_codes(catalogue.codes, settings.sid_codebook_size)
         for width in widths:
             runs = [
-                beam_agreement(trained.model, trie, histories, settings.rec_max_len, width, trained.model_id)
-                for _ in range(repeat)
+                beam_agreement(model, trie, histories, settings.rec_max_len, width, model_id) for _ in range(repeat)
             ]
             best = {k: max(r[k] for r in runs) for k in ("beam_users_per_second", "exhaustive_users_per_second")}
-            args = (trained.model, trie, settings.rec_max_len, width, trained.model_id)
+            args = (model, trie, settings.rec_max_len, width, model_id)
             beam = list_metrics(model_generate(beam_generator, *args), catalogue, cases)
             exact = list_metrics(model_generate(exhaustive_generator, *args), catalogue, cases)
             print(
