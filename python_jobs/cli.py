@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "train-rqvae": "python_jobs.semantic_ids.cli:train_rqvae",
     "train": "python_jobs.recommend.cli:train",
     "eval": "python_jobs.recommend.cli:eval_command",
+    "recommend": "python_jobs.recommend.cli:recommend",
     "report": "python_jobs.report.cli:report",
     "finetune-llm": "python_jobs.llm.cli:finetune_llm",
     "chat": "python_jobs.llm.cli:chat",

@@ -1,5 +1,5 @@
-"""`python -m python_jobs train` (fills the model registry) and `python -m python_jobs eval` (runs stage 5 in dbt,
-prints its table).
+"""`python -m python_jobs train` (fills the model registry), `python -m python_jobs eval` (runs stage 5 in dbt,
+prints its table) and `python -m python_jobs recommend` (one user's top K from a trained model; reads only).
 
 `train` reads the stage-3 outputs data/output/<category>/{sequences_train,sequences_val,semantic_ids}.parquet
 (written by `dbt build`) and shares the model registry with the dbt models: with the same settings, a model trained
@@ -36,7 +36,10 @@ EVAL_ONLY_VARS = (
     "rec_exclude_history",
     "rec_bootstrap_samples",
     "rec_cold_item_share",  # the cut train sequences exist in the dbt build only (int_rec_train_sequences)
+    "rec_beam_width",
 )
+# `recommend` loads what `train` trains: its flags, and the two evaluation vars that shape one user's list
+RECOMMEND_VARS = ("rec_beam_width", "rec_exclude_history")
 
 
 def _inputs(settings) -> tuple:
@@ -144,10 +147,11 @@ def read_metrics(out_dir: str, category: str) -> tuple[Any, Any]:
 )
 @click.option(
     "--protocol",
-    type=click.Choice(["sampled", "full", "both"]),
+    type=click.Choice(["sampled", "full", "both", "generative", "all"]),
     default=None,
-    help="The var rec_protocols (default: both). sampled: the original's 1,000 negatives from the val users' "
-    "items; full: the whole catalogue.",
+    help="The var rec_protocols (default: both = sampled and full). sampled: the original's 1,000 negatives from "
+    "the val users' items; full: the whole catalogue; generative: each generating model's ranked list of "
+    "--beam-width items (beam search for sid_sasrec), metrics truncated there; all: the three.",
 )
 @click.option(
     "--build/--no-build",
@@ -172,7 +176,8 @@ def eval_command(
 
     chosen = {"rec_models": list(models)} if models else {}
     if protocol:
-        chosen["rec_protocols"] = ["sampled", "full"] if protocol == "both" else [protocol]
+        both, every = ["sampled", "full"], ["sampled", "full", "generative"]
+        chosen["rec_protocols"] = {"both": both, "all": every}.get(protocol, [protocol])
     settings = settings.replace(**chosen)
     build_vars = dbt_vars(settings)
     if build:
@@ -184,3 +189,77 @@ def eval_command(
             "drop --no-build to build stage 5 with it"
         )
     click.echo(comparison_text(*read_metrics(settings.out_dir, settings.category)))
+    agreement = Path(settings.out_dir) / settings.category / "rec_beam_agreement.parquet"
+    if "generative" in settings.rec_protocols and agreement.is_file():
+        click.echo(agreement_text(agreement))
+
+
+def agreement_text(path: Path) -> str:
+    """rec_beam_agreement as lines: the beam against exhaustive scoring of the same model."""
+    import pyarrow.parquet as pq
+
+    lines = []
+    for r in pq.read_table(path).to_pylist():
+        lines.append(
+            f"{r['model']} seed {r['seed']}: beam of {r['beam_width']} recovers {r['top10_recall']:.3f} of the exact "
+            f"top 10 (first item {r['top1_match']:.3f}); users/s beam {r['beam_users_per_second']:.0f}, "
+            f"exhaustive {r['exhaustive_users_per_second']:.0f} ({r['n_users']} users, {r['device']})"
+        )
+    return "\n".join(lines)
+
+
+@click.command(context_settings=CONTEXT)
+@click.option(
+    "--model",
+    "model_name",
+    type=click.Choice(EVAL_MODELS),
+    required=True,
+    help="The recommender: popularity / transition (counted from sequences_train) or a trained neural model, loaded "
+    "from the registry with the settings the other flags give (the key `train` and `dbt build` use).",
+)
+@click.option(
+    "--user",
+    "user_id",
+    default=None,
+    help="A user_id of sequences_val or sequences_train: its whole sequence is the history.",
+)
+@click.option(
+    "--history", default=None, help="Comma-separated parent_asins, oldest first (instead of --user), e.g. B0A,B0B."
+)
+@click.option("--k", "k", type=click.IntRange(min=1), default=10, show_default=True, help="Items to print.")
+@click.option(
+    "--beam/--exhaustive",
+    default=False,
+    show_default=True,
+    help="sid_sasrec: generate the list by constrained beam search over the Semantic-ID trie (width: the larger "
+    "of --beam-width and --k) instead of scoring every item.",
+)
+@options_for(RecommendSettings, exclude=NOT_FLAGS + tuple(v for v in EVAL_ONLY_VARS if v not in RECOMMEND_VARS))
+def recommend(
+    settings: RecommendSettings, model_name: str, user_id: str | None, history: str | None, k: int, beam: bool
+) -> None:
+    """Print one user's top K from a recommender of CATEGORY, with titles and Semantic IDs (reads the outputs of
+    stages 1-3 and the model registry; writes nothing)."""
+    from python_jobs.recommend.for_user import Outputs, UnknownInput, top_k_text
+    from python_jobs.recommend.for_user import recommend as top_k
+    from python_jobs.recommend.train import NotTrained
+
+    if (user_id is None) == (history is None):
+        raise click.UsageError("give exactly one of --user and --history")
+    if beam and model_name != "sid_sasrec":
+        raise click.UsageError("--beam: only sid_sasrec generates by beam search")
+    if beam and settings.rec_exclude_history:
+        raise click.UsageError("--beam keeps the history's items: drop --exclude-history or --beam")
+    try:
+        outputs = Outputs.read(settings.out_dir, settings.category)
+        asins = outputs.user_history(user_id) if user_id else [a.strip() for a in history.split(",") if a.strip()]
+        top, model_id = top_k(model_name, outputs, outputs.history_indices(asins), settings, k, beam)
+    except (UnknownInput, NotTrained) as error:
+        raise click.ClickException(str(error)) from None
+    who = f"user {user_id}" if user_id else "the given history"
+    last = asins[-1]
+    click.echo(
+        f"{model_name} ({model_id}{', beam search' if beam else ''}): top {k} for {who} "
+        f"({len(asins)} items, last {last}: {outputs.titles.get(last, '')[:60]})"
+    )
+    click.echo(top_k_text(top, outputs))

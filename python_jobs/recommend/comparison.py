@@ -65,6 +65,8 @@ def comparison_text(metrics: pa.Table, breakdown: pa.Table | None = None) -> str
         p: next((r["n_users"] for r in rows if r["protocol"] == p and r["metric"] == "hit@10"), 0) for p in protocols
     }
     notes = "; ".join(f"{p}: {n_users[p]} val users" for p in protocols)
+    if "generative" in protocols:
+        notes += "; generative: metrics truncated at the beam width (a target outside the list is a miss)"
     if any(r["n_seeds"] > 1 for r in rows):
         notes += "; several seeds: mean over seeds, H@10 mean±std (sample std); intervals per seed in rec_metrics"
     lines = [fmt(header), fmt(["-" * w for w in widths]), *map(fmt, table), f"({notes})"]

@@ -286,6 +286,12 @@ def get_or_train(
     registry = ModelRegistry(settings.registry_root())
     fp = model_fingerprint(name, data, settings)
     entry = registry.entry(name, fp)
+    if not train and not registry.is_complete(entry):  # only reading: no lock, so no new folder either
+        raise NotTrained(
+            f"{name}: no trained model in {registry.root} for these data and settings "
+            f"(would be {entry.name}); train it with `python -m python_jobs train --model ...` and the same "
+            "setting flags, or a `dbt build` (which trains what is missing)"
+        )
     with registry.lock(entry):
         if retrain:
             registry.invalidate(entry)
@@ -293,11 +299,6 @@ def get_or_train(
             model = build_model(name, data.catalogue, settings)
             model.load_state_dict(torch.load(entry / "model.pt", map_location="cpu", weights_only=False)["model"])
             return TrainedModel(name, model.to(device).eval(), entry, registry.summary(entry), False)
-        if not train:
-            raise NotTrained(
-                f"{name}: no trained model in {registry.root} for these data and settings "
-                f"(would be {entry.name}); run `python -m python_jobs train --model ...` or drop --no-train"
-            )
         model, summary = train_model(name, data, settings, entry, device=device, progress=progress, fp=fp)
         config = {"model": name, "encoder": encoder_config(settings).to_dict(), "settings": settings.model_dump()}
         torch.save(

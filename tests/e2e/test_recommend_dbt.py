@@ -39,6 +39,10 @@ def test_sasrec_trained_on_the_sample_beats_popularity(sample_build: DbtProject)
     assert n_models == 3
 
 
+def metric_users(project: DbtProject) -> int:
+    return project.query("select n_users from sample.rec_metrics where protocol = 'generative' limit 1")[0][0]
+
+
 def eval_cli(project: DbtProject, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO), "WANDB_MODE": "disabled", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     # dbt's target and log folders of this build, not the repo's (another pytest worker may run dbt there)
@@ -69,7 +73,7 @@ def test_eval_flags_become_the_vars_of_a_dbt_build_that_loads_the_registry(sampl
     entries = sorted(p.name for p in registry.iterdir())
     done = eval_cli(
         project,
-        *("--protocol", "full", "--model", "popularity", "--model", "sasrec_ce"),
+        *("--protocol", "all", "--model", "popularity", "--model", "sasrec_ce", "--model", "sid_sasrec"),
         *("--registry-dir", str(registry), "--warehouse", str(project.warehouse)),
         # the build's training settings, so the CLI's build finds the build's registry entries
         *(["--epochs", str(project.vars["rec_epochs"])] if "rec_epochs" in project.vars else []),
@@ -78,8 +82,16 @@ def test_eval_flags_become_the_vars_of_a_dbt_build_that_loads_the_registry(sampl
     assert "Completed successfully" in done.stdout  # dbt built (and tested) the tables
     assert sorted(p.name for p in registry.iterdir()) == entries  # loaded, not retrained
     rows = project.query("select distinct model, protocol from sample.rec_metrics")
-    assert set(rows) == {("popularity", "full"), ("sasrec_ce", "full")}
+    scored = {(m, p) for m in ("popularity", "sasrec_ce", "sid_sasrec") for p in ("sampled", "full")}
+    assert set(rows) == scored | {("sasrec_ce", "generative"), ("sid_sasrec", "generative")}  # the generators
     exported = pq.read_table(project.out_dir / "sample" / "rec_metrics.parquet").to_pylist()
     assert {(r["model"], r["protocol"]) for r in exported} == set(rows)
     for r in exported:  # the same numbers as the full build's
-        assert r["value"] == pytest.approx(metric(sample_build, r["model"], r["protocol"], r["metric"]))
+        if r["protocol"] != "generative":
+            assert r["value"] == pytest.approx(metric(sample_build, r["model"], r["protocol"], r["metric"]))
+    # sasrec_ce's generated list is its exact top 20: its first 10 are a hit exactly when the full rank is <= 10
+    generated = metric(project, "sasrec_ce", "generative", "hit@10")
+    assert generated == pytest.approx(metric(sample_build, "sasrec_ce", "full", "hit@10"))
+    (agreement,) = project.query("select model, beam_width, n_users, top10_recall from sample.rec_beam_agreement")
+    assert agreement[:3] == ("sid_sasrec", 20, metric_users(project)) and 0 < agreement[3] <= 1
+    assert "of the exact top 10" in done.stdout

@@ -10,9 +10,13 @@ import pyarrow as pa
 import pytest
 import torch
 
-from python_jobs.generate.beam import TopK
+from python_jobs.generate.beam import TopK, beam_search, exhaustive_top_k
+from python_jobs.generate.trie import CodeTrie
+from python_jobs.recommend.comparison import comparison_text
+from python_jobs.recommend.data import Catalogue
 from python_jobs.recommend.generative import agreement_table, list_ranks
 from python_jobs.recommend.metrics import summarize
+from python_jobs.recommend.train import build_model
 from tests.sql_models import eval_cases
 from tests.unit.test_recommend_evaluate import evaluation
 from tests.unit.test_recommend_models import toy_catalogue, toy_sequences, toy_settings
@@ -41,6 +45,22 @@ def test_truncated_metrics_count_a_miss_as_zero_and_have_no_mean_rank():
     assert "mean_rank" not in rows and "median_rank" not in rows
     with pytest.raises(ValueError, match="missing"):  # a missing rank outside a truncated protocol
         summarize(np.array([1.0, np.nan]), 20, 0)
+
+
+@pytest.mark.parametrize("representation", ["factorised", "prefix_ngram", "hybrid"])
+def test_each_representations_step_scores_add_up_to_its_exact_scores(tmp_path, representation):
+    # a beam as wide as the catalogue prunes nothing: its list must be the exhaustive top K, scores included
+    settings = toy_settings(tmp_path, rec_sid_representation=representation, rec_sid_item_buckets=4)
+    catalogue = Catalogue.from_arrow(toy_catalogue())
+    torch.manual_seed(0)
+    model = build_model("sid_sasrec", catalogue, settings).eval()
+    trie = CodeTrie.from_codes(catalogue.codes, settings.sid_codebook_size)
+    inputs = torch.tensor([[0, 3, 7, 12], [5, 9, 2, 11], [0, 0, 0, 20]])
+    with torch.no_grad():
+        exact = exhaustive_top_k(model.score(inputs)[:, 1:], trie, 10)
+        beam = beam_search(trie, model.step_scorer(inputs, trie), 3, width=20, top_k=10)
+    assert torch.equal(beam.items, exact.items)
+    assert torch.allclose(beam.scores, exact.scores, atol=1e-5)
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +93,8 @@ def test_generative_rows_are_the_generating_models_and_a_full_beam_is_the_full_r
     metrics = tables["metrics"].to_pylist()
     names = {r["metric"] for r in metrics if r["protocol"] == "generative"}
     assert "mean_rank" not in names and {"hit@10", "ndcg@10", "mrr"} <= names
+    text = comparison_text(tables["metrics"])
+    assert "generative:H@10" in text and "truncated at the beam width" in text
 
 
 def test_a_narrow_beam_misses_targets_and_the_metrics_count_them(generative_build, tmp_path):
