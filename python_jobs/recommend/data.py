@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -113,6 +114,11 @@ def right_align(seqs: Sequence[np.ndarray], max_len: int) -> torch.Tensor:
     return torch.from_numpy(out)
 
 
+def padded(rows: Sequence[np.ndarray]) -> torch.Tensor:
+    """[B, W] int64: index lists of any length (a user's negatives, history), 0-padded on the left to the longest."""
+    return right_align(rows, max(1, max((len(r) for r in rows), default=1)))
+
+
 def batches(
     fit: Sequence[np.ndarray], batch_size: int, max_len: int, seed: int, epoch: int, bucket: int = 32
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
@@ -147,3 +153,33 @@ def sample_negatives(
             break
         neg = torch.where(clash, torch.randint(1, n_items + 1, targets.shape, generator=generator), neg)
     return neg
+
+
+class SharedNegatives(NamedTuple):
+    """Negatives of a sampled softmax: drawn once per step and shared by every position of the batch."""
+
+    ids: torch.Tensor  # [K] item indices, drawn with replacement from Q
+    log_expected: torch.Tensor  # [K] log(K * Q(id)): how often each draw's item is expected among the K
+
+    def to(self, device: str | torch.device) -> SharedNegatives:
+        return SharedNegatives(self.ids.to(device), self.log_expected.to(device))
+
+
+def negative_distribution(fit: Sequence[np.ndarray], n_items: int, sampler: str) -> torch.Tensor:
+    """Q over items 0..N (float64, Q(0) = 0): uniform, or popularity = (times the item is a training target + 1).
+
+    The + 1 keeps every item drawable: the log-Q correction turns the draws into an importance-sampled estimate of
+    the softmax's sum over the whole catalogue, which an item with Q = 0 would silently leave out."""
+    counts = np.ones(n_items + 1)
+    if sampler == "popularity":  # targets only: the first item of a sequence is never predicted
+        counts += np.bincount(np.concatenate([s[1:] for s in fit] or [[]]).astype(np.int64), minlength=n_items + 1)
+    elif sampler != "uniform":
+        raise ValueError(f"negative sampler must be uniform or popularity, not {sampler!r}")
+    counts[0] = 0.0
+    return torch.from_numpy(counts / counts.sum())
+
+
+def draw_shared_negatives(q: torch.Tensor, k: int, generator: torch.Generator) -> SharedNegatives:
+    """K items drawn with replacement from Q (a seeded generator: the same draws after a resume)."""
+    ids = torch.multinomial(q, k, replacement=True, generator=generator)
+    return SharedNegatives(ids, torch.log(k * q[ids]).float())

@@ -109,7 +109,7 @@ def recommend(
             top = model_generate(beam_generator, trained.model, trie, settings.rec_max_len, width, label)([history])
             return TopK(top.items[:, :k], top.scores[:, :k], top.codes[:, :k]), model_id
         device = next(trained.model.parameters()).device.type
-        ((_, scores),) = score_histories(trained.model, [history], settings.rec_max_len, device)
+        ((_, scores),) = score_histories(trained.model, [history], settings.rec_max_len, device, 1)
         scores = scores[0, 1:].double()
     if exclude is not None:
         scores[exclude] = float("-inf")

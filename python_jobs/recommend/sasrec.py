@@ -12,6 +12,10 @@ Conventions every stage-5 model follows (python_jobs.recommend.data builds the t
 * Padding is a masked key (never attended to), not just a zero vector.
 * `loss(inputs, targets, negatives)`: next-item loss at every non-padding target; `score(inputs)`: a score for
   every catalogue item after the last input item, [B, N + 1], column 0 (padding) = -inf. Evaluation ranks with it.
+
+The two losses: bce = the target against one sampled negative per position (the original); ce = softmax
+cross-entropy over the catalogue, either full (every item at every position: cost grows with items x positions)
+or sampled (`sampled_softmax_loss`: K negatives shared by the whole batch, log-Q corrected, rec_ce_negatives).
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from dataclasses import asdict, dataclass
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from python_jobs.recommend.data import SharedNegatives
 
 LOSSES = ("ce", "bce")
 
@@ -116,6 +122,25 @@ def init_weights(module: nn.Module) -> None:
                 module.weight[module.padding_idx].zero_()
 
 
+def sampled_softmax_loss(
+    h: torch.Tensor, pos: torch.Tensor, items: torch.Tensor, negatives: SharedNegatives
+) -> torch.Tensor:
+    """Cross-entropy of each target against K shared negatives instead of the whole catalogue.
+
+    h [M, d] hidden states, pos [M] their targets, items [N + 1, d] the item vectors. The full softmax's
+    denominator is exp(s_pos) + sum over the other items of exp(s_j); the target's term is kept exact and the
+    rest is estimated by importance sampling from the draws: each draw counts exp(s_j) / (K * Q(j)), i.e. its
+    logit minus log(K * Q(j)) (the log-Q correction; without it popular items are pushed down once per draw, far
+    more than the full softmax does). A draw equal to the row's target (an accidental hit) is masked: the
+    target is not its own negative. The loss tends to full-softmax CE as K grows, and equals it when the draws
+    are every item once under a uniform Q."""
+    pos_logit = (h * items[pos]).sum(-1, keepdim=True)  # [M, 1]
+    neg_logits = h @ items[negatives.ids].T - negatives.log_expected  # [M, K]: one matmul for the batch
+    neg_logits = neg_logits.masked_fill(negatives.ids[None, :] == pos[:, None], float("-inf"))
+    logits = torch.cat([pos_logit, neg_logits], 1)
+    return F.cross_entropy(logits, torch.zeros_like(pos))  # the target is column 0
+
+
 class SASRec(nn.Module):
     """Item-ID SASRec: one embedding per catalogue item, shared between the input and the output."""
 
@@ -131,11 +156,16 @@ class SASRec(nn.Module):
     def hidden(self, inputs: torch.Tensor) -> torch.Tensor:
         return self.encoder(self.items(inputs), inputs > 0)
 
-    def loss(self, inputs: torch.Tensor, targets: torch.Tensor, negatives: torch.Tensor | None = None) -> torch.Tensor:
-        """inputs, targets [B, T] (targets[b, t] follows inputs[b, t]; 0 = no target); negatives [B, T] for bce."""
+    def loss(
+        self, inputs: torch.Tensor, targets: torch.Tensor, negatives: torch.Tensor | SharedNegatives | None = None
+    ) -> torch.Tensor:
+        """inputs, targets [B, T] (targets[b, t] follows inputs[b, t]; 0 = no target); negatives: [B, T] for bce,
+        SharedNegatives for a sampled ce, None for the full-softmax ce."""
         h = self.hidden(inputs)
         has_target = targets > 0
         h, pos = h[has_target], targets[has_target]
+        if self.loss_kind == "ce" and isinstance(negatives, SharedNegatives):
+            return sampled_softmax_loss(h, pos, self.items.weight, negatives)
         if self.loss_kind == "ce":
             # full softmax over the catalogue: the loss that ranks well under full ranking
             logits = h @ self.items.weight.T

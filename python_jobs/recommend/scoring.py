@@ -15,9 +15,10 @@ import pyarrow.compute as pc
 import torch
 
 from python_jobs.generate.trie import CodeTrie
-from python_jobs.recommend.data import Catalogue, Sequences
+from python_jobs.recommend.data import Catalogue, Sequences, padded
 from python_jobs.recommend.generative import GENERATORS, generative_ranks, model_generate
 from python_jobs.recommend.ranking import check_finite, expected_ranks, full_ranks
+from python_jobs.recommend.score_batch import score_batch_size
 from python_jobs.recommend.settings import NEURAL_MODELS, RecommendSettings
 from python_jobs.recommend.train import TrainingData, get_or_train, score_histories
 
@@ -26,35 +27,39 @@ def model_ranks(
     model, catalogue: Catalogue, cases: pa.Table, settings: RecommendSettings, label: str = "model"
 ) -> dict[str, list]:
     """protocol, user_id, rank, n_candidates of a torch model (anything with .score(inputs) -> [B, N + 1]); `label`
-    names the model in the error a non-finite score raises."""
+    names the model in the error a non-finite score raises. Scores are ranked on the model's device (the GPU when
+    it has one), rec_score_batch_size users at a time."""
     index = catalogue.index()
     out = {"protocol": [], "user_id": [], "rank": [], "n_candidates": []}
     device = next(model.parameters()).device.type
+    batch = score_batch_size(
+        settings.rec_score_batch_size, device, catalogue.n_items, settings.rec_max_len, settings.rec_hidden
+    )
     for protocol in ("sampled", "full"):  # every candidate scored (generative: neural_ranks)
         part = cases.filter(pc.equal(cases.column("protocol"), protocol))
         if not part.num_rows:
             continue
         histories = [np.asarray([index[a] for a in h], dtype=np.int64) for h in part.column("history").to_pylist()]
         targets = torch.tensor([index[a] for a in part.column("target").to_pylist()])
-        negatives = part.column("negatives").to_pylist()
+        negatives = [
+            np.asarray([index[a] for a in n or []], dtype=np.int64) for n in part.column("negatives").to_pylist()
+        ]
         exclude = protocol == "full" and settings.rec_exclude_history
-        for start, scores in score_histories(model, histories, settings.rec_max_len, device):
+        for start, scores in score_histories(model, histories, settings.rec_max_len, device, batch):
             check_finite(scores[:, 1:], label)
             rows = range(start, start + len(scores))
-            batch_targets = targets[start : start + len(scores)]
+            batch_targets = targets[start : start + len(scores)].to(scores.device)
             if protocol == "sampled":
-                width = max(len(negatives[r]) for r in rows)
-                candidates = torch.full((len(scores), width), float("-inf"))  # -inf = no candidate (short lists)
-                for i, r in enumerate(rows):
-                    picked = torch.tensor([index[a] for a in negatives[r]], dtype=torch.long)
-                    candidates[i, : len(picked)] = scores[i, picked]
+                # each row's negatives, padded with index 0 (no candidate: -inf) to the batch's longest list
+                picked = padded([negatives[r] for r in rows]).to(scores.device)
+                candidates = scores.gather(1, picked).masked_fill(picked == 0, float("-inf"))
                 ranks = expected_ranks(candidates, scores.gather(1, batch_targets[:, None])[:, 0])
                 n_candidates = [1 + len(negatives[r]) for r in rows]
             else:
                 if exclude:  # the user's own items cannot be recommended (the target is ranked all the same)
                     target_scores = scores.gather(1, batch_targets[:, None])
-                    for i, r in enumerate(rows):
-                        scores[i, torch.from_numpy(histories[r])] = float("-inf")
+                    # padding index 0 lands in column 0, which is never a candidate
+                    scores.scatter_(1, padded([histories[r] for r in rows]).to(scores.device), float("-inf"))
                     scores.scatter_(1, batch_targets[:, None], target_scores)
                 ranks = full_ranks(scores, batch_targets)
                 n_candidates = [
@@ -63,7 +68,7 @@ def model_ranks(
                 ]
             out["protocol"] += [protocol] * len(scores)
             out["user_id"] += part.column("user_id").to_pylist()[start : start + len(scores)]
-            out["rank"] += ranks.tolist()
+            out["rank"] += ranks.cpu().tolist()
             out["n_candidates"] += n_candidates
     return out
 

@@ -43,6 +43,15 @@ class RecommendSettings(
     rec_loss: Literal["ce", "bce"] = setting(
         "sasrec's loss: ce = full softmax over the catalogue; bce = one sampled negative (the original).", **NOT_KEY
     )
+    rec_ce_negatives: NonNegativeInt = setting(
+        "sasrec_ce: 0 = full softmax over the catalogue; K > 0 = sampled softmax against K negatives shared by each "
+        "batch, log-Q corrected, accidental hits masked.",
+        affects_model=("sasrec_ce",),
+    )
+    rec_ce_sampler: Literal["uniform", "popularity"] = setting(
+        "sasrec_ce's sampled softmax: draw negatives uniformly or by training-target count + 1.",
+        affects_model=("sasrec_ce",),
+    )
     rec_max_len: PositiveInt = setting("Most recent items a model reads.")
     rec_hidden: PositiveInt = setting("Embedding and hidden width.")
     rec_blocks: PositiveInt = setting("Transformer blocks.")
@@ -85,6 +94,11 @@ class RecommendSettings(
         **NOT_KEY,
     )
     rec_device: str = setting("auto (CUDA when present) | cpu | cuda[:N].", **NOT_KEY)
+    rec_score_batch_size: NonNegativeInt = setting(
+        "Users per scoring pass (early stopping and evaluation); 0 = auto: 256 on CPU, on CUDA as many as fill "
+        "half the free GPU memory. Ranks do not depend on it.",
+        **NOT_KEY,
+    )
     rec_registry_dir: str = setting(
         "Model registry root ('' = sid_registry_dir, else data/registry/CATEGORY, shared with dbt build).", **NOT_KEY
     )

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,19 +41,21 @@ from python_jobs.recommend.data import (
     HoldoutSplit,
     Sequences,
     batches,
+    draw_shared_negatives,
     holdout_split,
+    negative_distribution,
     right_align,
     sample_negatives,
 )
 from python_jobs.recommend.metrics import ndcg_at
 from python_jobs.recommend.ranking import check_finite, full_ranks
 from python_jobs.recommend.sasrec import EncoderConfig, SASRec
+from python_jobs.recommend.score_batch import score_batch_size
 from python_jobs.recommend.settings import NEURAL_MODELS, RecommendSettings
 from python_jobs.recommend.sid_sasrec import PrefixNgramSASRec, SIDSASRec
 
 # bump when a change to the models or the loop changes what given settings produce
 TRAINER_VERSION = 2
-SCORE_BATCH = 256  # users per scoring forward pass
 
 
 class NotTrained(LookupError):
@@ -116,23 +119,38 @@ def model_fingerprint(name: str, data: TrainingData, settings: RecommendSettings
 
 
 @torch.no_grad()
-def score_histories(model: nn.Module, histories: list[np.ndarray], max_len: int, device: str, batch: int = SCORE_BATCH):
-    """Yield (row offset, [b, N + 1] scores on CPU) over the histories, in order."""
+def score_histories(model: nn.Module, histories: list[np.ndarray], max_len: int, device: str, batch: int):
+    """Yield (row offset, [b, N + 1] scores on the model's device: ranked there too) over the histories, in order."""
     model.eval()
     for start in range(0, len(histories), batch):
         inputs = right_align(histories[start : start + batch], max_len).to(device)
-        yield start, model.score(inputs).float().cpu()
+        yield start, model.score(inputs).float()
 
 
-def holdout_ranks(model: nn.Module, split: HoldoutSplit, max_len: int, device: str, label: str) -> np.ndarray:
+def holdout_ranks(
+    model: nn.Module, split: HoldoutSplit, max_len: int, device: str, label: str, batch: int
+) -> np.ndarray:
     """Full-catalogue rank of each held-out last item (the rule of python_jobs.recommend.ranking; `label` names the
     model and epoch in the error a non-finite score raises)."""
     ranks = np.empty(len(split.targets), dtype=np.float64)
-    for start, scores in score_histories(model, split.histories, max_len, device):
+    for start, scores in score_histories(model, split.histories, max_len, device, batch):
         check_finite(scores[:, 1:], label)
-        targets = torch.from_numpy(split.targets[start : start + len(scores)])
-        ranks[start : start + len(scores)] = full_ranks(scores, targets).numpy()
+        targets = torch.from_numpy(split.targets[start : start + len(scores)]).to(scores.device)
+        ranks[start : start + len(scores)] = full_ranks(scores, targets).cpu().numpy()
     return ranks
+
+
+def training_negatives(
+    name: str, split: HoldoutSplit, n_items: int, settings: RecommendSettings
+) -> Callable[[torch.Tensor, torch.Tensor, torch.Generator], Any]:
+    """(inputs, targets, generator) -> what a step's loss takes as negatives: one per position for sasrec_bce,
+    rec_ce_negatives shared draws from Q for a sampled sasrec_ce, None for a full softmax."""
+    if name == "sasrec_bce":
+        return lambda inputs, targets, g: sample_negatives(inputs, targets, n_items, g)
+    if name == "sasrec_ce" and settings.rec_ce_negatives > 0:
+        q = negative_distribution(split.fit, n_items, settings.rec_ce_sampler)  # once: the training targets' counts
+        return lambda inputs, targets, g: draw_shared_negatives(q, settings.rec_ce_negatives, g)
+    return lambda inputs, targets, g: None
 
 
 def make_optimizer(model: nn.Module, settings: RecommendSettings) -> torch.optim.Optimizer:
@@ -186,7 +204,11 @@ def train_model(
             state = saved["state"]
     log.truncate_after(state["epoch"])
 
+    draw_negatives = training_negatives(name, split, data.catalogue.n_items, settings)
     steps_per_epoch = math.ceil(len(split.fit) / settings.rec_batch_size)
+    score_batch = score_batch_size(
+        settings.rec_score_batch_size, device, data.catalogue.n_items, settings.rec_max_len, settings.rec_hidden
+    )
     bar = tqdm(
         total=settings.rec_epochs,
         initial=state["epoch"],
@@ -204,9 +226,7 @@ def train_model(
         for inputs, targets in batches(
             split.fit, settings.rec_batch_size, settings.rec_max_len, settings.rec_seed, epoch
         ):
-            negs = (
-                sample_negatives(inputs, targets, data.catalogue.n_items, negatives) if name == "sasrec_bce" else None
-            )
+            negs = draw_negatives(inputs, targets, negatives)
             for group in optimizer.param_groups:  # linear warm-up, then constant
                 group["lr"] = settings.rec_lr * min(1.0, (state["step"] + 1) / max(1, settings.rec_warmup_steps))
             loss = model.loss(inputs.to(device), targets.to(device), None if negs is None else negs.to(device))
@@ -215,7 +235,7 @@ def train_model(
             optimizer.step()
             total += float(loss.detach())
             state["step"] += 1
-        ranks = holdout_ranks(model, split, settings.rec_max_len, device, f"{name} epoch {epoch + 1}")
+        ranks = holdout_ranks(model, split, settings.rec_max_len, device, f"{name} epoch {epoch + 1}", score_batch)
         ndcg, hit = float(ndcg_at(ranks, 10).mean()), float((ranks <= 10).mean())
         state["epoch"] = epoch + 1
         state["seconds"] += time.perf_counter() - started

@@ -60,3 +60,17 @@ def test_a_killed_cuda_run_resumes_to_the_same_model(tmp_path):
     assert summary["epochs_run"] == 4
     for (k, v), (_, w) in zip(straight.state_dict().items(), resumed.state_dict().items()):
         assert torch.equal(v.cpu(), w.cpu()), k
+
+
+def test_evaluation_ranks_on_the_gpu_in_large_batches_as_on_the_cpu(tmp_path):
+    from python_jobs.recommend.score_batch import score_batch_size
+    from python_jobs.recommend.scoring import model_ranks
+    from tests.unit.test_recommend_ranking import toy_cases
+
+    catalogue, cases, settings = toy_cases(tmp_path, rec_exclude_history=True)
+    data = TrainingData(catalogue, Sequences.from_arrow(toy_sequences(300, 1), catalogue))
+    gpu = get_or_train("sasrec_ce", data, settings.replace(rec_device="cuda")).model
+    assert score_batch_size(0, "cuda", 66_164, 50, 64) > 256  # sized to the free GPU memory, not the CPU default
+    on_gpu = model_ranks(gpu, catalogue, cases, settings)
+    on_cpu = model_ranks(gpu.cpu(), catalogue, cases, settings)
+    assert on_gpu == on_cpu

@@ -1,0 +1,176 @@
+"""sasrec_ce's losses side by side: full softmax vs sampled softmax (rec_ce_negatives, rec_ce_sampler) vs BCE.
+
+    flock /work/heavy.lock python benchmarks/bench_losses.py --category sample --category Industrial \\
+        --negatives 256 --negatives 1024 --pmixer /tmp/sasrec-pmixer
+
+Reads data/output/<category>/{sequences_train,sequences_val,semantic_ids}.parquet (a stage 1-3 build). Each loss
+is trained with the default settings (early stopping included; --epochs caps it) in a throw-away registry, then
+ranks the val users under the full protocol (the cases `dbt build` makes: the int_rec_eval_cases SQL). Printed as
+a markdown table per category:
+
+* held-out NDCG@10: the train users' held-out last items, the number early stopping selects on (never val);
+  "vs full": relative to the full-softmax row (the goal: within 3%);
+* val Hit@10 / NDCG@10 with their 95% bootstrap intervals over users (full ranking);
+* seconds per epoch (training + the held-out scoring, as the registry summary records it), and "vs pmixer":
+  that over pmixer/SASRec.pytorch's seconds per epoch on the same sequences and threads (--pmixer, a checkout
+  outside the repo; its timing is bench_recommend.py's);
+* peak memory of one training step (forward, backward, AdamW) on a batch of the longest sequences: on CUDA
+  torch.cuda.max_memory_allocated; on CPU the peak-RSS rise (Linux: VmHWM reset through /proc/self/clear_refs,
+  minus VmRSS before the step), which sees the large tensors (mmap'd, returned when freed) but not reuse of the
+  allocator's free heap, so read it as a lower bound.
+Not a test: the numbers depend on the machine and its load.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import click
+import numpy as np
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from bench_recommend import bench_pmixer, load  # noqa: E402
+
+from python_jobs.common.device import resolve_device  # noqa: E402
+from python_jobs.recommend.data import holdout_split, right_align  # noqa: E402
+from python_jobs.recommend.metrics import summarize  # noqa: E402
+from python_jobs.recommend.scoring import model_ranks  # noqa: E402
+from python_jobs.recommend.settings import RecommendSettings  # noqa: E402
+from python_jobs.recommend.train import build_model, get_or_train, make_optimizer, training_negatives  # noqa: E402
+from tests.sql_models import eval_cases  # noqa: E402  (the SQL model of the cases, run on arrow tables)
+
+
+def rss_kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def step_peak_mib(name: str, data, settings: RecommendSettings, device: str) -> float:
+    """Peak memory of one training step on the rec_batch_size longest training sequences (the widest step)."""
+    split = holdout_split(data.train, settings.rec_holdout_share, settings.rec_seed)
+    longest = sorted(split.fit, key=len)[-settings.rec_batch_size :]
+    inputs, targets = (
+        right_align([s[:-1] for s in longest], settings.rec_max_len),
+        right_align([s[1:] for s in longest], settings.rec_max_len),
+    )
+    model = build_model(name, data.catalogue, settings).to(device).train()
+    optimizer = make_optimizer(model, settings)
+    draw = training_negatives(name, split, data.catalogue.n_items, settings)
+    negs = draw(inputs, targets, torch.Generator().manual_seed(0))
+    args = (inputs.to(device), targets.to(device), None if negs is None else negs.to(device))
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        base = torch.cuda.memory_allocated()
+    else:
+        base = rss_kib("VmRSS") * 1024
+        Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
+    model.loss(*args).backward()
+    optimizer.step()
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+        return (torch.cuda.max_memory_allocated() - base) / 2**20
+    return (rss_kib("VmHWM") * 1024 - base) / 2**20
+
+
+def run_loss(name: str, data, cases, settings: RecommendSettings, device: str) -> dict:
+    peak = step_peak_mib(name, data, settings, device)
+    trained = get_or_train(name, data, settings)
+    val = {
+        r["metric"]: r
+        for r in summarize(np.asarray(model_ranks(trained.model, data.catalogue, cases, settings)["rank"]))
+    }
+    s = trained.summary
+    return {
+        "holdout": s["holdout_ndcg@10"],
+        "epochs": f"{s['best_epoch']} / {s['epochs_run']}",
+        "hit": val["hit@10"],
+        "ndcg": val["ndcg@10"],
+        "s_epoch": s["seconds_per_epoch"],
+        "peak": peak,
+        "users": val["hit@10"]["n_users"],
+    }
+
+
+def interval(m: dict) -> str:
+    return f"{m['value']:.3f} [{m['ci_low']:.3f}, {m['ci_high']:.3f}]"
+
+
+@click.command()
+@click.option("--category", "categories", multiple=True, default=("sample",), show_default=True, help="Repeatable.")
+@click.option("--negatives", multiple=True, type=int, default=(256, 1024), show_default=True, help="K (repeat).")
+@click.option(
+    "--sampler",
+    "samplers",
+    multiple=True,
+    type=click.Choice(["uniform", "popularity"]),
+    default=("uniform", "popularity"),
+    show_default=True,
+    help="Samplers of the sampled rows (repeat).",
+)
+@click.option("--epochs", default=30, show_default=True, help="Most epochs per model (rec_epochs; patience as set).")
+@click.option("--threads", default=2, show_default=True, help="torch threads (pmixer gets the same).")
+@click.option("--pmixer", type=click.Path(file_okay=False, path_type=Path), help="pmixer/SASRec.pytorch checkout.")
+@click.option("--pmixer-epochs", default=3, show_default=True, help="Epochs of pmixer's timing run.")
+def main(
+    categories: tuple[str, ...],
+    negatives: tuple[int, ...],
+    samplers: tuple[str, ...],
+    epochs: int,
+    threads: int,
+    pmixer: Path | None,
+    pmixer_epochs: int,
+) -> None:
+    """Train and evaluate sasrec_ce with each loss; print one markdown table per category."""
+    torch.set_num_threads(threads)
+    device = resolve_device("auto")
+    memory = "CUDA max_memory_allocated" if device.startswith("cuda") else "CPU peak-RSS rise"
+    for category in categories:
+        started = time.perf_counter()
+        train, val, _, data = load(category)
+        with tempfile.TemporaryDirectory() as registry:
+            base = RecommendSettings.load(
+                {"category": category, "rec_registry_dir": registry, "rec_epochs": epochs, "rec_device": device}
+            )
+            cases = eval_cases(train, val, base.replace(rec_protocols=["full"]))
+            runs = [("full softmax", "sasrec_ce", base.replace(rec_ce_negatives=0))]
+            runs += [
+                (f"sampled {s} K={k}", "sasrec_ce", base.replace(rec_ce_negatives=k, rec_ce_sampler=s))
+                for s in samplers
+                for k in negatives
+            ]
+            runs.append(("bce (1 negative)", "sasrec_bce", base))
+            rows = [(label, run_loss(name, data, cases, s, device)) for label, name, s in runs]
+        pm = bench_pmixer(category, threads, pmixer_epochs, pmixer)["seconds_per_epoch"] if pmixer else None
+        full = rows[0][1]["holdout"]
+        print(
+            f"\n### {category}: {data.catalogue.n_items:,} items, {len(data.train.items):,} train users, "
+            f"{rows[0][1]['users']} val users; {device}, {threads} threads"
+            + (f"; pmixer {pm:.2f} s/epoch" if pm else "")
+            + f" ({time.perf_counter() - started:.0f} s)\n"
+        )
+        print(
+            "| loss | held-out NDCG@10 | vs full | val Hit@10 [95% CI] | val NDCG@10 [95% CI] | epochs best / run "
+            f"| s/epoch | vs pmixer | step peak MiB ({memory}) |"
+        )
+        print("|---|---|---|---|---|---|---|---|---|")
+        for label, r in rows:
+            vs_pm = f"{r['s_epoch'] / pm:.2f}x" if pm else "—"
+            print(
+                f"| {label} | {r['holdout']:.4f} | {100 * (r['holdout'] / full - 1):+.1f}% | {interval(r['hit'])} "
+                f"| {interval(r['ndcg'])} | {r['epochs']} | {r['s_epoch']:.2f} | {vs_pm} | {r['peak']:.0f} |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

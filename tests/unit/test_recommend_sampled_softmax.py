@@ -1,0 +1,130 @@
+"""sasrec_ce's sampled softmax (rec_ce_negatives > 0): exactly the full softmax when the draws are every item once
+under a uniform Q, accidental hits masked, the log-Q correction doing its job, seeded draws; and ranks that do not
+depend on how many users a scoring pass takes (rec_score_batch_size)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from python_jobs.recommend.data import (
+    Catalogue,
+    Sequences,
+    SharedNegatives,
+    draw_shared_negatives,
+    negative_distribution,
+    right_align,
+)
+from python_jobs.recommend.sasrec import EncoderConfig, SASRec, sampled_softmax_loss
+from python_jobs.recommend.score_batch import score_batch_size
+from python_jobs.recommend.scoring import model_ranks
+from python_jobs.recommend.train import TrainingData, model_fingerprint, train_model
+from tests.unit.test_recommend_models import toy_catalogue, toy_sequences, toy_settings
+from tests.unit.test_recommend_ranking import toy_cases
+
+N, D = 40, 8
+
+
+def full_ce(h: torch.Tensor, pos: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+    logits = h @ items.T
+    logits[:, 0] = float("-inf")  # padding is never a candidate
+    return F.cross_entropy(logits, pos)
+
+
+def every_item_once(q: torch.Tensor) -> SharedNegatives:
+    ids = torch.arange(1, len(q))
+    return SharedNegatives(ids, torch.log(len(ids) * q[ids]).float())
+
+
+@pytest.fixture
+def batch():
+    g = torch.Generator().manual_seed(0)
+    return torch.randn(16, D, generator=g), torch.randint(1, N + 1, (16,), generator=g), torch.randn(N + 1, D)
+
+
+def test_every_item_once_under_a_uniform_q_is_exactly_the_full_softmax(batch):
+    h, pos, items = batch
+    negatives = every_item_once(negative_distribution([], N, "uniform"))
+    # the draws include each row's target: only the accidental-hit mask keeps it from counting twice
+    assert torch.allclose(sampled_softmax_loss(h, pos, items, negatives), full_ce(h, pos, items), atol=1e-6)
+
+
+def test_the_model_takes_the_sampled_loss_when_given_shared_negatives():
+    torch.manual_seed(0)
+    model = SASRec(N, EncoderConfig(max_len=8, hidden=D, blocks=1, heads=1, ffn=D, dropout=0.0))
+    inputs = right_align([np.array([1, 2, 3, 4]), np.array([5, 6])], 8)
+    targets = right_align([np.array([2, 3, 4, 9]), np.array([6, 30])], 8)
+    negatives = every_item_once(negative_distribution([], N, "uniform"))
+    full, sampled = model.loss(inputs, targets), model.loss(inputs, targets, negatives)
+    assert torch.allclose(full, sampled, atol=1e-6)
+    few = model.loss(inputs, targets, SharedNegatives(torch.tensor([7, 8]), torch.zeros(2)))
+    assert few < full  # two negatives are an easier task than the catalogue: a different loss, really sampled
+
+
+def test_accidental_hits_are_masked(batch):
+    h, pos, items = batch
+
+    def loss(rows, ids):
+        return sampled_softmax_loss(h[rows], pos[rows], items, SharedNegatives(ids, torch.zeros(len(ids))))
+
+    # the batch's own targets as the draws: each row's target is masked for that row only; the other rows'
+    # targets stay genuine negatives
+    per_row = [loss(slice(i, i + 1), pos[pos != pos[i]]) for i in range(len(pos))]
+    assert torch.allclose(loss(slice(None), pos), torch.stack(per_row).mean(), atol=1e-6)
+    row = slice(0, 1)
+    others = torch.tensor([j for j in (5, 11, 23) if j != pos[0]])
+    twice = torch.cat([others[:1], pos[row], others[1:], pos[row]])  # the target drawn twice among the others
+    assert torch.allclose(loss(row, twice), loss(row, others), atol=1e-6)
+
+
+def test_the_log_q_correction_makes_popularity_draws_estimate_the_full_softmax(batch):
+    h, pos, items = batch
+    h = 3 * h  # peaked scores: the correction matters where the scores and Q disagree
+    fit = [np.array([1] + list(range(1, 8)) * 10) for _ in range(5)]  # items 1-7 popular
+    q = negative_distribution(fit, N, "popularity")
+    assert q[0] == 0 and q[1:8].min() > 10 * q[8:].max()
+    draws = draw_shared_negatives(q, 200_000, torch.Generator().manual_seed(1))
+    exact = full_ce(h, pos, items)
+    corrected = sampled_softmax_loss(h, pos, items, draws)
+    uncorrected = sampled_softmax_loss(h, pos, items, SharedNegatives(draws.ids, torch.full((len(draws.ids),), 0.0)))
+    assert corrected.item() == pytest.approx(exact.item(), rel=0.01)
+    assert abs(uncorrected.item() - exact.item()) > 0.5  # the draws alone count popular items once per draw
+
+
+def test_popularity_counts_training_targets_plus_one():
+    q = negative_distribution([np.array([3, 1, 1]), np.array([2, 1])], 4, "popularity")
+    # targets: 1, 1, 1 (item 3 and 2 only start sequences); counts + 1 = [_, 4, 1, 1, 1]
+    assert torch.allclose(q, torch.tensor([0, 4, 1, 1, 1], dtype=torch.float64) / 7)
+    with pytest.raises(ValueError, match="uniform or popularity"):
+        negative_distribution([], 4, "zipf")
+
+
+def test_sampled_training_is_seeded_and_its_settings_are_in_the_ce_key_only(tmp_path):
+    settings = toy_settings(tmp_path, rec_epochs=2, rec_patience=2, rec_ce_negatives=6, rec_ce_sampler="popularity")
+    catalogue = Catalogue.from_arrow(toy_catalogue())
+    data = TrainingData(catalogue, Sequences.from_arrow(toy_sequences(60, 2), catalogue))
+    first, _ = train_model("sasrec_ce", data, settings, tmp_path / "a")
+    again, _ = train_model("sasrec_ce", data, settings, tmp_path / "b")
+    for (k, v), (_, w) in zip(first.state_dict().items(), again.state_dict().items()):
+        assert torch.equal(v, w), k
+    q = negative_distribution([], 20, "uniform")
+    draws = [draw_shared_negatives(q, 9, torch.Generator().manual_seed(3)).ids for _ in range(2)]
+    assert torch.equal(*draws)
+    for var, value in [("rec_ce_negatives", 7), ("rec_ce_sampler", "uniform")]:
+        changed = settings.replace(**{var: value})
+        assert model_fingerprint("sasrec_ce", data, changed) != model_fingerprint("sasrec_ce", data, settings)
+        for other in ("sasrec_bce", "sid_sasrec"):
+            assert model_fingerprint(other, data, changed) == model_fingerprint(other, data, settings)
+
+
+def test_ranks_do_not_depend_on_the_scoring_batch(tmp_path):
+    catalogue, cases, settings = toy_cases(tmp_path, rec_exclude_history=True)
+    torch.manual_seed(0)
+    model = SASRec(catalogue.n_items, EncoderConfig(max_len=10, hidden=16, blocks=1, heads=2, ffn=16, dropout=0.0))
+    assert score_batch_size(0, "cpu", 20, 10, 16) == 256 and score_batch_size(5, "cuda", 20, 10, 16) == 5
+    one_pass = model_ranks(model, catalogue, cases, settings)  # 12 users per protocol: one batch of 256
+    small = model_ranks(model, catalogue, cases, settings.replace(rec_score_batch_size=5))  # 3 batches
+    assert one_pass == small
+    assert len(set(one_pass["rank"])) > 3  # real ranks, not all alike
