@@ -66,6 +66,16 @@ def model_ranks(
     return out
 
 
+def training_data(catalogue: Catalogue, train: pa.Table, held_out: pa.Table | None) -> TrainingData:
+    index = catalogue.index()
+    asins = [] if held_out is None else held_out.column("parent_asin").to_pylist()
+    unknown = [a for a in asins if a not in index]
+    if unknown:
+        raise ValueError(f"{len(unknown)} held-out items are not in the catalogue, e.g. {sorted(unknown)[:3]}")
+    items = np.asarray(sorted(index[a] for a in asins), dtype=np.int64)
+    return TrainingData(catalogue, Sequences.from_arrow(train, catalogue), items)
+
+
 def neural_ranks(
     train: pa.Table,
     semantic_ids: pa.Table,
@@ -73,13 +83,15 @@ def neural_ranks(
     settings: RecommendSettings,
     models: Iterable[str],
     *,
+    held_out: pa.Table | None = None,
     progress: bool = False,
     log: Callable[[str], None] = lambda _: None,
 ) -> pa.Table:
     """model, model_id, seed, protocol, user_id, rank, n_candidates: each requested torch model, trained (or loaded
-    from the registry) once per seed rec_seed, rec_seed + 1, ... (rec_seeds of them), ranks every case."""
+    from the registry) once per seed rec_seed, rec_seed + 1, ... (rec_seeds of them), ranks every case. `held_out`
+    (parent_asin: int_rec_cold_items) are the items no model may meet in training."""
     catalogue = Catalogue.from_arrow(semantic_ids)
-    data = TrainingData(catalogue, Sequences.from_arrow(train, catalogue))
+    data = training_data(catalogue, train, held_out)
     columns: dict[str, list] = {
         k: [] for k in ("model", "model_id", "seed", "protocol", "user_id", "rank", "n_candidates")
     }
