@@ -36,6 +36,7 @@ EVAL_ONLY_VARS = (
     "rec_exclude_history",
     "rec_bootstrap_samples",
     "rec_cold_item_share",  # the cut train sequences exist in the dbt build only (int_rec_train_sequences)
+    "rec_sid_variants",  # the variants' codes too (int_rec_variant_ids)
 )
 
 

@@ -27,13 +27,28 @@ def sampled_negatives(val: pa.Table, s: RecommendSettings) -> pa.Table:
 
 
 def neural_ranks(
-    train: pa.Table, semantic_ids: pa.Table, cases: pa.Table, held_out: pa.Table, s: RecommendSettings
+    train: pa.Table,
+    semantic_ids: pa.Table,
+    cases: pa.Table,
+    held_out: pa.Table,
+    variant_ids: pa.Table,
+    s: RecommendSettings,
 ) -> pa.Table:
-    """Trains (or loads from the registry) every neural model in rec_models and ranks the cases with it; the
-    held-out items (int_rec_cold_items) take no part in training."""
+    """Trains (or loads from the registry) every neural model in rec_models, and sid_sasrec on each ID variant,
+    and ranks the cases with it; the held-out items (int_rec_cold_items) take no part in training."""
     from python_jobs.recommend.scoring import neural_ranks
 
-    return neural_ranks(train, semantic_ids, cases, s, s.rec_models, held_out=held_out, log=print)
+    return neural_ranks(
+        train, semantic_ids, cases, s, s.rec_models, held_out=held_out, variant_ids=variant_ids, log=print
+    )
+
+
+def variant_codes(embeddings: pa.Table, dbt: Any, session: Any) -> pa.Table:
+    """int_rec_variant_codes: each rec_sid_variants variant's codes, from the stage-3 registry."""
+    from python_jobs.recommend.variants import variant_codes
+    from python_jobs.semantic_ids.settings import SemanticIdSettings
+
+    return variant_codes(embeddings, settings(dbt, session).rec_sid_variants, SemanticIdSettings.from_dbt(dbt, session))
 
 
 def group_metrics(groups: pa.Table, s: RecommendSettings) -> pa.Table:
