@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from python_jobs.report import figures
-from python_jobs.report.formatting import count, interval, is_missing, number
+from python_jobs.report.formatting import count, interval, is_missing, number, show
 from python_jobs.report.model import Figure, Section, Table
 from python_jobs.report.tables import OutputTables
 
@@ -140,9 +140,9 @@ def training_stops(t: OutputTables, s: Section) -> None:
                 [
                     r["model"],
                     r["model_id"],
-                    str(r["best_epoch"]),
-                    str(r["epochs_run"]),
-                    r["stopped_by"],
+                    count(r["best_epoch"]),
+                    count(r["epochs_run"]),
+                    show(r["stopped_by"]),
                     number(r["holdout_ndcg_at_10"], 4),
                     number(r["train_seconds"], 0),
                 ]
@@ -184,7 +184,7 @@ def id_schemes(t: OutputTables, s: Section) -> None:
                     r["variant"],
                     r["protocol"],
                     number(r["unique_share_codes"], 3),
-                    " / ".join(number(p, 0) for p in r["perplexity_per_level"]),
+                    " / ".join(number(p, 0) for p in r["perplexity_per_level"] or [None]),
                     *(interval(r[c], r[f"{c}_low"], r[f"{c}_high"]) for c in ("hit_at_10", "ndcg_at_10", "mrr")),
                     number(r["holdout_ndcg_at_10"], 4),
                     f"{number(r['quantizer_train_seconds'], 0)} / {number(r['rec_train_seconds'], 0)}",
