@@ -37,6 +37,7 @@ EVAL_ONLY_VARS = (
     "rec_bootstrap_samples",
     "rec_cold_item_share",  # the cut train sequences exist in the dbt build only (int_rec_train_sequences)
     "rec_beam_width",
+    "rec_sid_variants",  # the variants' codes too (int_rec_variant_ids)
 )
 # `recommend` loads what `train` trains: its flags, and the two evaluation vars that shape one user's list
 RECOMMEND_VARS = ("rec_beam_width", "rec_exclude_history")

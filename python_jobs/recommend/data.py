@@ -142,10 +142,18 @@ def batches(
 
 
 def sample_negatives(
-    inputs: torch.Tensor, targets: torch.Tensor, n_items: int, generator: torch.Generator, rounds: int = 20
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    n_items: int,
+    generator: torch.Generator,
+    held_out: np.ndarray | None = None,
+    rounds: int = 20,
 ) -> torch.Tensor:
-    """One uniform negative per position, redrawn while it is one of the row's items (as the original did)."""
+    """One uniform negative per position, redrawn while it is one of the row's items (as the original did) or an
+    item held out of training (it did not exist yet)."""
     seen = torch.cat([inputs, targets], 1)
+    if held_out is not None and len(held_out):
+        seen = torch.cat([seen, torch.from_numpy(held_out).expand(len(seen), -1)], 1)
     neg = torch.randint(1, n_items + 1, targets.shape, generator=generator)
     for _ in range(rounds):
         clash = (neg.unsqueeze(-1) == seen.unsqueeze(1)).any(-1)

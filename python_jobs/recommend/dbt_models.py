@@ -26,11 +26,29 @@ def sampled_negatives(val: pa.Table, s: RecommendSettings) -> pa.Table:
     return sampled_negatives(val, s.rec_eval_negatives, s.rec_eval_seed)
 
 
-def neural_ranks(train: pa.Table, semantic_ids: pa.Table, cases: pa.Table, s: RecommendSettings) -> pa.Table:
-    """Trains (or loads from the registry) every neural model in rec_models and ranks the cases with it."""
+def neural_ranks(
+    train: pa.Table,
+    semantic_ids: pa.Table,
+    cases: pa.Table,
+    held_out: pa.Table,
+    variant_ids: pa.Table,
+    s: RecommendSettings,
+) -> pa.Table:
+    """Trains (or loads from the registry) every neural model in rec_models, and sid_sasrec on each ID variant,
+    and ranks the cases with it; the held-out items (int_rec_cold_items) take no part in training."""
     from python_jobs.recommend.scoring import neural_ranks
 
-    return neural_ranks(train, semantic_ids, cases, s, s.rec_models, log=print)
+    return neural_ranks(
+        train, semantic_ids, cases, s, s.rec_models, held_out=held_out, variant_ids=variant_ids, log=print
+    )
+
+
+def variant_codes(embeddings: pa.Table, dbt: Any, session: Any) -> pa.Table:
+    """int_rec_variant_codes: each rec_sid_variants variant's codes, from the stage-3 registry."""
+    from python_jobs.recommend.variants import variant_codes
+    from python_jobs.semantic_ids.settings import SemanticIdSettings
+
+    return variant_codes(embeddings, settings(dbt, session).rec_sid_variants, SemanticIdSettings.from_dbt(dbt, session))
 
 
 def group_metrics(groups: pa.Table, s: RecommendSettings) -> pa.Table:
@@ -48,6 +66,7 @@ RECOMMENDER_COLUMNS = (
     "holdout_users",
     "epochs_run",
     "best_epoch",
+    "stopped_by",
     "steps",
     "holdout_ndcg_at_10",
     "train_seconds",
@@ -68,6 +87,12 @@ def _entries(model_ids: list[str], s: RecommendSettings):
     return [(model_id, registry.find(model_id)) for model_id in sorted(set(model_ids))]
 
 
+def stop_reason(summary: dict) -> str:
+    """Why an entry trained before `stopped_by` was recorded stopped: patience when its last epochs did not improve."""
+    stale = summary["epochs_run"] - summary["best_epoch"]
+    return "patience" if stale >= summary["training"]["rec_patience"] else "epoch_cap"
+
+
 def recommenders(model_ids: list[str], s: RecommendSettings) -> pa.Table:
     """One row per trained model behind the ranks: its registry summary."""
     rows = []
@@ -77,6 +102,7 @@ def recommenders(model_ids: list[str], s: RecommendSettings) -> pa.Table:
             {
                 **{k: summary.get(k) for k in RECOMMENDER_COLUMNS},
                 "holdout_ndcg_at_10": summary["holdout_ndcg@10"],
+                "stopped_by": summary.get("stopped_by") or stop_reason(summary),
                 "config": json.dumps({"encoder": summary["encoder"], "training": summary["training"]}, sort_keys=True),
             }
         )

@@ -152,6 +152,12 @@ class SASRec(nn.Module):
         self.items = nn.Embedding(n_items + 1, cfg.hidden, padding_idx=0)
         self.encoder = SequenceEncoder(cfg)
         self.apply(init_weights)
+        self.register_buffer("held_out", torch.zeros(n_items + 1, dtype=torch.bool), persistent=False)
+
+    def hold_out(self, items: torch.Tensor) -> None:
+        """Items that did not exist when the model was trained (rec_cold_item_share): never a softmax class in
+        training, so their rows stay at their initialisation, as in a model trained before they were added."""
+        self.held_out[items] = True
 
     def hidden(self, inputs: torch.Tensor) -> torch.Tensor:
         return self.encoder(self.items(inputs), inputs > 0)
@@ -170,7 +176,7 @@ class SASRec(nn.Module):
             # full softmax over the catalogue: the loss that ranks well under full ranking
             logits = h @ self.items.weight.T
             logits[:, 0] = float("-inf")
-            return F.cross_entropy(logits, pos)
+            return F.cross_entropy(logits.masked_fill(self.held_out, float("-inf")), pos)
         if negatives is None:
             raise ValueError("the bce loss needs one sampled negative per target")
         # the original: the target against one uniformly sampled item the user never interacted with

@@ -21,6 +21,7 @@ from python_jobs.recommend.ranking import check_finite, expected_ranks, full_ran
 from python_jobs.recommend.score_batch import score_batch_size
 from python_jobs.recommend.settings import NEURAL_MODELS, RecommendSettings
 from python_jobs.recommend.train import TrainingData, get_or_train, score_histories
+from python_jobs.recommend.variants import MODEL_PREFIX, variant_catalogues
 
 
 def model_ranks(
@@ -73,6 +74,16 @@ def model_ranks(
     return out
 
 
+def training_data(catalogue: Catalogue, train: pa.Table, held_out: pa.Table | None) -> TrainingData:
+    index = catalogue.index()
+    asins = [] if held_out is None else held_out.column("parent_asin").to_pylist()
+    unknown = [a for a in asins if a not in index]
+    if unknown:
+        raise ValueError(f"{len(unknown)} held-out items are not in the catalogue, e.g. {sorted(unknown)[:3]}")
+    items = np.asarray(sorted(index[a] for a in asins), dtype=np.int64)
+    return TrainingData(catalogue, Sequences.from_arrow(train, catalogue), items)
+
+
 def neural_ranks(
     train: pa.Table,
     semantic_ids: pa.Table,
@@ -80,34 +91,42 @@ def neural_ranks(
     settings: RecommendSettings,
     models: Iterable[str],
     *,
+    held_out: pa.Table | None = None,
+    variant_ids: pa.Table | None = None,
     progress: bool = False,
     log: Callable[[str], None] = lambda _: None,
 ) -> pa.Table:
     """model, model_id, seed, protocol, user_id, rank, n_candidates: each requested torch model, trained (or loaded
-    from the registry) once per seed rec_seed, rec_seed + 1, ... (rec_seeds of them), ranks every case."""
+    from the registry) once per seed rec_seed, rec_seed + 1, ... (rec_seeds of them), ranks every case. `held_out`
+    (parent_asin: int_rec_cold_items) are the items no model may meet in training; each variant of `variant_ids`
+    (int_rec_variant_ids) gives one more sid_sasrec, on its IDs: model `sid_sasrec@<variant>`."""
     catalogue = Catalogue.from_arrow(semantic_ids)
-    data = TrainingData(catalogue, Sequences.from_arrow(train, catalogue))
+    runs = [(m, m, training_data(catalogue, train, held_out), settings) for m in models if m in NEURAL_MODELS]
+    if variant_ids is not None and variant_ids.num_rows:
+        for variant, (codes, codebook_size) in variant_catalogues(variant_ids).items():
+            variant_settings = settings.replace(sid_codebook_size=codebook_size)
+            runs.append((MODEL_PREFIX + variant, "sid_sasrec", training_data(codes, train, held_out), variant_settings))
     columns: dict[str, list] = {
         k: [] for k in ("model", "model_id", "seed", "protocol", "user_id", "rank", "n_candidates")
     }
     seeds = [settings.rec_seed + i for i in range(settings.rec_seeds)]
     generative = "generative" in set(cases.column("protocol").to_pylist())
-    trie = CodeTrie.from_codes(catalogue.codes, settings.sid_codebook_size) if generative else None
-    for name, seed in [(m, seed) for m in models if m in NEURAL_MODELS for seed in seeds]:
-        trained = get_or_train(name, data, settings.replace(rec_seed=seed), progress=progress)
+    for (label, name, data, run_settings), seed in [(run, seed) for run in runs for seed in seeds]:
+        trained = get_or_train(name, data, run_settings.replace(rec_seed=seed), progress=progress)
         log(
-            f"{name}: {'trained' if trained.trained_now else 'loaded'} {trained.model_id} "
+            f"{label}: {'trained' if trained.trained_now else 'loaded'} {trained.model_id} "
             f"(best epoch {trained.summary['best_epoch']}, held-out NDCG@10 {trained.summary['holdout_ndcg@10']:.4f})"
         )
-        label = f"{name} ({trained.model_id})"
-        parts = [model_ranks(trained.model, catalogue, cases, settings, label)]
+        described = f"{label} ({trained.model_id})"
+        parts = [model_ranks(trained.model, data.catalogue, cases, settings, described)]
         if generative and name in GENERATORS:
+            trie = CodeTrie.from_codes(data.catalogue.codes, run_settings.sid_codebook_size)
             generate = model_generate(
-                GENERATORS[name], trained.model, trie, settings.rec_max_len, settings.rec_beam_width, label
+                GENERATORS[name], trained.model, trie, settings.rec_max_len, settings.rec_beam_width, described
             )
-            parts.append(generative_ranks(generate, catalogue, cases))
+            parts.append(generative_ranks(generate, data.catalogue, cases))
         for ranks in parts:
-            columns["model"] += [name] * len(ranks["rank"])
+            columns["model"] += [label] * len(ranks["rank"])
             columns["model_id"] += [trained.model_id] * len(ranks["rank"])
             columns["seed"] += [seed] * len(ranks["rank"])
             for key, values in ranks.items():

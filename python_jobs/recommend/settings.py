@@ -71,7 +71,13 @@ class RecommendSettings(
     rec_sid_item_buckets: PositiveInt = setting(
         "hybrid representation: rows of the hashed item-ID table.", affects_model=("sid_sasrec",)
     )
-    rec_epochs: PositiveInt = setting("Most epochs (early stopping may end sooner).")
+    # the variant's codes are in the catalogue hash of its model's key, its codebook size in sid_codebook_size
+    rec_sid_variants: list[str] = setting(
+        "ID-scheme variants, each a set of stage-3 vars 'var=value ...' (quantizer, sid_collision_policy, "
+        "sid_codebook_size, sid_levels); each variant's IDs feed sid_sasrec as model 'sid_sasrec@<variant>'.",
+        **NOT_KEY,
+    )
+    rec_epochs: PositiveInt = setting("Most epochs (a safety cap: early stopping should end training).")
     rec_patience: PositiveInt = setting("Stop after this many epochs without a better held-out NDCG@10.")
     rec_batch_size: PositiveInt = setting("Sequences per step.")
     rec_lr: PositiveFloat = setting("AdamW learning rate.")
@@ -123,6 +129,18 @@ class RecommendSettings(
         **NOT_KEY,
     )
     rec_bootstrap_samples: PositiveInt = setting("Bootstrap resamples per interval.", flag="--bootstrap", **NOT_KEY)
+
+    @field_validator("rec_sid_variants")
+    @classmethod
+    def _variants_are_stage3_vars(cls, variants: list[str]) -> list[str]:
+        from python_jobs.recommend.variants import canonical, variant_settings
+
+        out = [canonical(v) for v in variants]
+        for text in out:
+            variant_settings(SemanticIdSettings.load(), text)  # a bad value is refused as the stage-3 var would be
+        if len(set(out)) != len(out):
+            raise ValueError(f"a variant is listed twice: {out}")
+        return out
 
     @field_validator("rec_heads")
     @classmethod

@@ -73,6 +73,20 @@ class SIDSASRec(nn.Module):
         self.encoder = SequenceEncoder(cfg)
         self.heads = nn.ModuleList(LevelHead(cfg.hidden, cfg.ffn, cfg.dropout) for _ in range(self.levels))
         self.apply(init_weights)
+        for level, t in enumerate(self.trie):  # the training softmaxes' codes (hold_out narrows them)
+            self.register_buffer(f"trie{level}_train_valid", torch.from_numpy(t.valid.copy()), persistent=False)
+
+    def hold_out(self, items: torch.Tensor) -> None:
+        """Items that did not exist when the model was trained (rec_cold_item_share): a code that only they use
+        under a prefix is no class of the training softmax, so it is never pushed down as a negative. Scoring
+        still uses the whole catalogue's trie."""
+        kept = np.ones(self.n_items + 1, dtype=bool)
+        kept[np.asarray(items.cpu())] = False
+        kept[0] = False
+        for level, t in enumerate(self.trie):
+            valid = np.zeros_like(t.valid)
+            valid[t.item_prefix[kept], t.child_code[t.item_child[kept]]] = True
+            self._trie(level, "train_valid").copy_(torch.from_numpy(valid))
 
     def _trie(self, level: int, name: str) -> torch.Tensor:
         return getattr(self, f"trie{level}_{name}")
@@ -95,9 +109,8 @@ class SIDSASRec(nn.Module):
         for level in range(self.levels):
             gate = 1 + target_tokens[:, :level].sum(1)  # teacher forcing: the target's own prefix
             logits = (self.heads[level](h) * gate) @ self.level_codes(level).T
-            logits = logits.masked_fill(
-                ~self._trie(level, "valid")[self._trie(level, "item_prefix")[items]], float("-inf")
-            )
+            valid = self._trie(level, "train_valid")[self._trie(level, "item_prefix")[items]]
+            logits = logits.masked_fill(~valid, float("-inf"))
             code = self.tokens_of[items, level] - 1 - level * self.codebook_size
             nll = nll + F.cross_entropy(logits, code)
         return nll
@@ -191,6 +204,12 @@ class PrefixNgramSASRec(nn.Module):
             self.buckets = nn.Embedding(buckets + 1, cfg.hidden, padding_idx=0)
         self.encoder = SequenceEncoder(cfg)
         self.apply(init_weights)
+        self.register_buffer("held_out", torch.zeros(self.n_items + 1, dtype=torch.bool), persistent=False)
+
+    def hold_out(self, items: torch.Tensor) -> None:
+        """Items that did not exist when the model was trained: never a class of the training softmax (their own
+        full-ID n-gram and hashed rows are not pushed down); they are scored from their prefixes' vectors."""
+        self.held_out[items] = True
 
     def item_vectors(self) -> torch.Tensor:
         """[N+1, d] every catalogue item's vector (row 0, padding, = 0)."""
@@ -207,7 +226,7 @@ class PrefixNgramSASRec(nn.Module):
         has_target = targets > 0
         logits = h[has_target] @ vectors.T
         logits[:, 0] = float("-inf")
-        return F.cross_entropy(logits, targets[has_target])
+        return F.cross_entropy(logits.masked_fill(self.held_out, float("-inf")), targets[has_target])
 
     @torch.no_grad()
     def score(self, inputs: torch.Tensor) -> torch.Tensor:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,9 @@ class NotTrained(LookupError):
 class TrainingData:
     catalogue: Catalogue
     train: Sequences
+    # catalogue indices of the items held out of training (rec_cold_item_share): a model trained before they existed
+    # never meets them, so they are no class of the training softmax, no negative and no early-stopping candidate
+    held_out: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 @dataclass
@@ -107,15 +110,16 @@ def build_model(name: str, catalogue: Catalogue, settings: RecommendSettings) ->
 def model_fingerprint(name: str, data: TrainingData, settings: RecommendSettings) -> str:
     """The registry key: the data's content and every setting not marked `affects_model=False` (by construction,
     so a new setting is part of the key unless its declaration says it cannot change the model)."""
-    return fingerprint(
-        {
-            "trainer_version": TRAINER_VERSION,
-            "model": name,
-            "train": data.train.content_hash(),
-            "catalogue": data.catalogue.content_hash(with_codes=name == "sid_sasrec"),
-            "settings": settings.model_key(name),
-        }
-    )
+    key = {
+        "trainer_version": TRAINER_VERSION,
+        "model": name,
+        "train": data.train.content_hash(),
+        "catalogue": data.catalogue.content_hash(with_codes=name == "sid_sasrec"),
+        "settings": settings.model_key(name),
+    }
+    if len(data.held_out):  # absent when nothing is held out, so those keys are unchanged
+        key["held_out"] = np.sort(data.held_out).tolist()
+    return fingerprint(key)
 
 
 @torch.no_grad()
@@ -128,27 +132,40 @@ def score_histories(model: nn.Module, histories: list[np.ndarray], max_len: int,
 
 
 def holdout_ranks(
-    model: nn.Module, split: HoldoutSplit, max_len: int, device: str, label: str, batch: int
+    model: nn.Module,
+    split: HoldoutSplit,
+    max_len: int,
+    device: str,
+    label: str,
+    batch: int,
+    absent: np.ndarray | None = None,
 ) -> np.ndarray:
     """Full-catalogue rank of each held-out last item (the rule of python_jobs.recommend.ranking; `label` names the
-    model and epoch in the error a non-finite score raises)."""
+    model and epoch in the error a non-finite score raises); `absent` items (held out of training) are no
+    candidates: the epoch is chosen in the world the model was trained in."""
     ranks = np.empty(len(split.targets), dtype=np.float64)
     for start, scores in score_histories(model, split.histories, max_len, device, batch):
         check_finite(scores[:, 1:], label)
+        if absent is not None and len(absent):
+            scores[:, torch.from_numpy(absent).to(scores.device)] = float("-inf")
         targets = torch.from_numpy(split.targets[start : start + len(scores)]).to(scores.device)
         ranks[start : start + len(scores)] = full_ranks(scores, targets).cpu().numpy()
     return ranks
 
 
 def training_negatives(
-    name: str, split: HoldoutSplit, n_items: int, settings: RecommendSettings
+    name: str, split: HoldoutSplit, n_items: int, settings: RecommendSettings, held_out: np.ndarray | None = None
 ) -> Callable[[torch.Tensor, torch.Tensor, torch.Generator], Any]:
     """(inputs, targets, generator) -> what a step's loss takes as negatives: one per position for sasrec_bce,
-    rec_ce_negatives shared draws from Q for a sampled sasrec_ce, None for a full softmax."""
+    rec_ce_negatives shared draws from Q for a sampled sasrec_ce, None for a full softmax. Items held out of
+    training are never drawn (they do not exist yet)."""
     if name == "sasrec_bce":
-        return lambda inputs, targets, g: sample_negatives(inputs, targets, n_items, g)
+        return lambda inputs, targets, g: sample_negatives(inputs, targets, n_items, g, held_out)
     if name == "sasrec_ce" and settings.rec_ce_negatives > 0:
         q = negative_distribution(split.fit, n_items, settings.rec_ce_sampler)  # once: the training targets' counts
+        if held_out is not None and len(held_out):
+            q[torch.from_numpy(held_out)] = 0.0
+            q = q / q.sum()
         return lambda inputs, targets, g: draw_shared_negatives(q, settings.rec_ce_negatives, g)
     return lambda inputs, targets, g: None
 
@@ -183,6 +200,7 @@ def train_model(
     entry.mkdir(parents=True, exist_ok=True)
     set_determinism(settings.rec_seed, device)
     model = build_model(name, data.catalogue, settings).to(device)
+    model.hold_out(torch.from_numpy(data.held_out).to(device))
     optimizer = make_optimizer(model, settings)
     split = holdout_split(data.train, settings.rec_holdout_share, settings.rec_seed)
     if not split.fit or not len(split.targets):
@@ -204,7 +222,7 @@ def train_model(
             state = saved["state"]
     log.truncate_after(state["epoch"])
 
-    draw_negatives = training_negatives(name, split, data.catalogue.n_items, settings)
+    draw_negatives = training_negatives(name, split, data.catalogue.n_items, settings, data.held_out)
     steps_per_epoch = math.ceil(len(split.fit) / settings.rec_batch_size)
     score_batch = score_batch_size(
         settings.rec_score_batch_size, device, data.catalogue.n_items, settings.rec_max_len, settings.rec_hidden
@@ -235,7 +253,9 @@ def train_model(
             optimizer.step()
             total += float(loss.detach())
             state["step"] += 1
-        ranks = holdout_ranks(model, split, settings.rec_max_len, device, f"{name} epoch {epoch + 1}", score_batch)
+        ranks = holdout_ranks(
+            model, split, settings.rec_max_len, device, f"{name} epoch {epoch + 1}", score_batch, data.held_out
+        )
         ndcg, hit = float(ndcg_at(ranks, 10).mean()), float((ranks <= 10).mean())
         state["epoch"] = epoch + 1
         state["seconds"] += time.perf_counter() - started
@@ -274,6 +294,8 @@ def train_model(
         "fingerprint": fp,
         "best_epoch": state["best_epoch"],
         "epochs_run": state["epoch"],
+        "stopped_by": "patience" if state["stale"] >= settings.rec_patience else "epoch_cap",
+        "held_out_items": len(data.held_out),
         "steps": state["step"],
         "holdout_ndcg@10": state["best_ndcg"],
         "holdout_users": len(split.targets),

@@ -90,7 +90,7 @@ SECTIONS = [
         "Stage 5 · notebooks 09-10",
         "Item-ID SASRec, Semantic-ID SASRec and simple baselines on the same validation users, under sampled "
         "(1 target + sampled negatives) and full ranking.",
-        ("rec_metrics", "rec_metrics_breakdown", "rec_training_curves"),
+        ("rec_metrics", "rec_metrics_breakdown", "rec_training_curves", "recommenders", "sid_variant_metrics"),
         "dbt build --select tag:stage_05{vars}   (then: python -m python_jobs eval{category})",
         recommend.recommenders,
     ),

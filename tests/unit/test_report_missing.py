@@ -75,6 +75,13 @@ NULL_TABLES = {
     "(values ('sampled'), ('full')) b(p), (values ('hit@10'), ('ndcg@10'), ('mrr'), ('median_rank')) c(k)",
     "rec_metrics_breakdown": "select 'SASRec' as model, 42::bigint as seed, 'full' as protocol, 'cold_start' as breakdown, "
     "'cold' as bin, 1::bigint as bin_order, 'hit@10' as metric, null::double as value, null::bigint as n_users",
+    "recommenders": "select 'SASRec' as model, 'sasrec-0123' as model_id, null::bigint as best_epoch, "
+    "null::bigint as epochs_run, null::varchar as stopped_by, null::double as holdout_ndcg_at_10, "
+    "null::double as train_seconds",
+    "sid_variant_metrics": "select 'build' as variant, 42::bigint as seed, 'full' as protocol, "
+    "null::double as unique_share_codes, null::double[] as perplexity_per_level, "
+    + ", ".join(f"null::double as {c}{e}" for c in ("hit_at_10", "ndcg_at_10", "mrr") for e in ("", "_low", "_high"))
+    + ", null::double as holdout_ndcg_at_10, null::double as quantizer_train_seconds, null::double as rec_train_seconds",
     "rec_training_curves": "select 'SASRec' as model, 'sasrec-0123' as model_id, 1::bigint as epoch, "
     "null::double as loss, "
     "null::double as holdout_ndcg_at_10",

@@ -51,3 +51,61 @@ def test_several_seeds_show_mean_and_std_and_each_seed(tmp_path):
     hit10 = [r for r in across.rows if r[0] == "sasrec_ce" and r[2] == "hit@10"]
     assert len(hit10) == 2 and all(r[3:] == ["3", "0.320 ± 0.020", "0.300, 0.320, 0.340"] for r in hit10)
     assert not [r for r in across.rows if r[0] == "popularity"]  # one seed: nothing to spread
+
+
+def test_training_stops_and_id_schemes_are_shown(tmp_path):
+    """recommenders: epochs to best and what stopped training (a capped model is named in the facts);
+    sid_variant_metrics: one row per scheme (its first seed) with the codes' quality and intervals."""
+    pq.write_table(
+        pa.Table.from_pylist(
+            [
+                {
+                    "model": "sasrec_ce",
+                    "model_id": "sasrec_ce-1",
+                    "best_epoch": 12,
+                    "epochs_run": 16,
+                    "stopped_by": "patience",
+                    "holdout_ndcg_at_10": 0.2,
+                    "train_seconds": 30.0,
+                },
+                {
+                    "model": "sid_sasrec",
+                    "model_id": "sid_sasrec-2",
+                    "best_epoch": 30,
+                    "epochs_run": 30,
+                    "stopped_by": "epoch_cap",
+                    "holdout_ndcg_at_10": 0.19,
+                    "train_seconds": 60.0,
+                },
+            ]
+        ),
+        tmp_path / "recommenders.parquet",
+    )
+    scheme = {
+        "protocol": "full",
+        "unique_share_codes": 0.9,
+        "perplexity_per_level": [200.0, 150.0, 40.0],
+        "hit_at_10": 0.3,
+        "hit_at_10_low": 0.25,
+        "hit_at_10_high": 0.35,
+        "ndcg_at_10": 0.2,
+        "ndcg_at_10_low": 0.15,
+        "ndcg_at_10_high": 0.25,
+        "mrr": 0.1,
+        "mrr_low": 0.05,
+        "mrr_high": 0.15,
+        "holdout_ndcg_at_10": 0.19,
+        "quantizer_train_seconds": 40.0,
+        "rec_train_seconds": 60.0,
+    }
+    rows = [{**scheme, "variant": v, "seed": seed} for v in ("build", "quantizer=rqkmeans") for seed in (42, 43)]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "sid_variant_metrics.parquet")
+    section = Section("recommend", "Recommenders", "5", "", ("recommenders", "sid_variant_metrics"), "")
+    recommenders(OutputTables(tmp_path), section)
+    by_title = {t.caption.split(":")[0]: t for t in section.tables}
+    stops = by_title["Training"]
+    assert [r[2:5] for r in stops.rows] == [["12", "16", "patience"], ["30", "30", "epoch_cap"]]
+    assert dict(section.facts)["stopped by the epoch cap (raise rec_epochs)"] == "sid_sasrec"
+    schemes = by_title["ID schemes (rec_sid_variants)"]
+    assert [r[0] for r in schemes.rows] == ["build", "quantizer=rqkmeans"]  # the first seed only
+    assert schemes.rows[0][2:5] == ["0.900", "200 / 150 / 40", "0.300 [0.250, 0.350]"]

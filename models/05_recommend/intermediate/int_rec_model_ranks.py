@@ -8,5 +8,7 @@ def model(dbt, session):
         dbt.ref("int_rec_train_sequences").to_arrow_table(),
         dbt.ref("semantic_ids").to_arrow_table(),
         dbt.ref("int_rec_eval_cases").to_arrow_table(),
+        dbt.ref("int_rec_cold_items").to_arrow_table(),
+        dbt.ref("int_rec_variant_ids").to_arrow_table(),
         dbt_models.settings(dbt, session),
     )

@@ -8,6 +8,7 @@ select
     holdout_users::bigint as holdout_users,
     epochs_run::bigint as epochs_run,
     best_epoch::bigint as best_epoch,
+    stopped_by::varchar as stopped_by,
     steps::bigint as steps,
     holdout_ndcg_at_10::double as holdout_ndcg_at_10,
     train_seconds::double as train_seconds,

@@ -1,11 +1,11 @@
-"""Stage 5's section: metrics with intervals, Hit@10 by bin, training curves."""
+"""Stage 5's section: metrics with intervals, Hit@10 by bin, training curves, how training stopped, ID schemes."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from python_jobs.report import figures
-from python_jobs.report.formatting import count, interval, is_missing, number
+from python_jobs.report.formatting import count, interval, is_missing, number, show
 from python_jobs.report.model import Figure, Section, Table
 from python_jobs.report.tables import OutputTables
 
@@ -121,6 +121,78 @@ def recommenders(t: OutputTables, s: Section) -> None:
                     wide=True,
                 )
             )
+    training_stops(t, s)
+    id_schemes(t, s)
+
+
+def training_stops(t: OutputTables, s: Section) -> None:
+    """Epochs to best and what ended each model's training: patience, or the epoch cap (then it may be unfinished)."""
+    if not t.has("recommenders"):
+        return
+    rows = t.rows("select * from {recommenders} order by model, model_id")
+    if not rows:
+        return
+    s.tables.append(
+        Table(
+            "Training: epochs to the best held-out NDCG@10, and what stopped it",
+            ["model", "registry entry", "best epoch", "epochs run", "stopped by", "held-out NDCG@10", "seconds"],
+            [
+                [
+                    r["model"],
+                    r["model_id"],
+                    count(r["best_epoch"]),
+                    count(r["epochs_run"]),
+                    show(r["stopped_by"]),
+                    number(r["holdout_ndcg_at_10"], 4),
+                    number(r["train_seconds"], 0),
+                ]
+                for r in rows
+            ],
+        )
+    )
+    capped = [r["model"] for r in rows if r["stopped_by"] == "epoch_cap"]
+    if capped:
+        s.facts.append(("stopped by the epoch cap (raise rec_epochs)", ", ".join(sorted(set(capped)))))
+
+
+def id_schemes(t: OutputTables, s: Section) -> None:
+    """sid_variant_metrics: each ID scheme's quality and its sid_sasrec's scores (first seed, with intervals)."""
+    if not t.has("sid_variant_metrics"):
+        return
+    rows = t.rows(
+        "select * from {sid_variant_metrics} qualify seed = min(seed) over (partition by variant) "
+        "order by variant = 'build' desc, variant, protocol desc"
+    )
+    if not rows:
+        return
+    s.tables.append(
+        Table(
+            "ID schemes (rec_sid_variants): the IDs' quality and sid_sasrec on them (first seed, 95% intervals)",
+            [
+                "scheme",
+                "protocol",
+                "unique code share",
+                "perplexity per level",
+                "Hit@10",
+                "NDCG@10",
+                "MRR",
+                "held-out NDCG@10",
+                "training s (quantizer / model)",
+            ],
+            [
+                [
+                    r["variant"],
+                    r["protocol"],
+                    number(r["unique_share_codes"], 3),
+                    " / ".join(number(p, 0) for p in r["perplexity_per_level"] or [None]),
+                    *(interval(r[c], r[f"{c}_low"], r[f"{c}_high"]) for c in ("hit_at_10", "ndcg_at_10", "mrr")),
+                    number(r["holdout_ndcg_at_10"], 4),
+                    f"{number(r['quantizer_train_seconds'], 0)} / {number(r['rec_train_seconds'], 0)}",
+                ]
+                for r in rows
+            ],
+        )
+    )
 
 
 def across_seeds(t: OutputTables, s: Section) -> None:
