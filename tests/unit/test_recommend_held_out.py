@@ -117,6 +117,6 @@ def test_held_out_items_are_in_the_key_and_no_early_stopping_candidate(tmp_path)
             return scores
 
     split = holdout_split(train, 0.25, 0)
-    with_held = holdout_ranks(Favours(), split, 10, "cpu", "toy", held.held_out)
-    without = holdout_ranks(Favours(), split, 10, "cpu", "toy")
+    with_held = holdout_ranks(Favours(), split, 10, "cpu", "toy", 256, held.held_out)
+    without = holdout_ranks(Favours(), split, 10, "cpu", "toy", 256)
     assert (with_held == without - 2).all()
