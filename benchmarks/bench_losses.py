@@ -14,18 +14,23 @@ a markdown table per category:
 * seconds per epoch (training + the held-out scoring, as the registry summary records it), and "vs pmixer":
   that over pmixer/SASRec.pytorch's seconds per epoch on the same sequences and threads (--pmixer, a checkout
   outside the repo; its timing is bench_recommend.py's);
-* peak memory of one training step (forward, backward, AdamW) on a batch of the longest sequences: on CUDA
-  torch.cuda.max_memory_allocated; on CPU the peak-RSS rise (Linux: VmHWM reset through /proc/self/clear_refs,
-  minus VmRSS before the step), which sees the large tensors (mmap'd, returned when freed) but not reuse of the
-  allocator's free heap, so read it as a lower bound.
+* peak memory of one training step (forward, backward, AdamW) on a batch of the longest sequences, each loss's
+  step in a fresh spawned process (in this one, the heap earlier runs freed would be reused unseen): on CUDA
+  torch.cuda.max_memory_allocated minus the allocation before the step; on CPU the rise of the process's peak RSS
+  over the step (Linux: VmHWM, reset to the current RSS through /proc/self/clear_refs just before the step, minus
+  VmRSS then). Not getrusage's ru_maxrss: in a spawned process it starts at the parent's peak RSS (Linux carries
+  it over fork + exec), so it would report the parent's size.
 Not a test: the numbers depend on the machine and its load.
 """
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import click
@@ -54,8 +59,16 @@ def rss_kib(field: str) -> int:
     raise RuntimeError(f"{field} not in /proc/self/status")
 
 
-def step_peak_mib(name: str, data, settings: RecommendSettings, device: str) -> float:
-    """Peak memory of one training step on the rec_batch_size longest training sequences (the widest step)."""
+def step_peak_mib(name: str, data, settings: RecommendSettings, device: str, threads: int) -> float:
+    """Peak memory of one training step on the rec_batch_size longest training sequences (the widest step), in a
+    fresh process (see the module docstring)."""
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as fresh:
+        return fresh.submit(_step_peak_here, name, data, settings, device, threads).result()
+
+
+def _step_peak_here(name: str, data, settings: RecommendSettings, device: str, threads: int) -> float:
+    torch.set_num_threads(threads)
     split = holdout_split(data.train, settings.rec_holdout_share, settings.rec_seed)
     longest = sorted(split.fit, key=len)[-settings.rec_batch_size :]
     inputs, targets = (
@@ -67,6 +80,7 @@ def step_peak_mib(name: str, data, settings: RecommendSettings, device: str) -> 
     draw = training_negatives(name, split, data.catalogue.n_items, settings)
     negs = draw(inputs, targets, torch.Generator().manual_seed(0))
     args = (inputs.to(device), targets.to(device), None if negs is None else negs.to(device))
+    gc.collect()
     if device.startswith("cuda"):
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
@@ -82,8 +96,8 @@ def step_peak_mib(name: str, data, settings: RecommendSettings, device: str) -> 
     return (rss_kib("VmHWM") * 1024 - base) / 2**20
 
 
-def run_loss(name: str, data, cases, settings: RecommendSettings, device: str) -> dict:
-    peak = step_peak_mib(name, data, settings, device)
+def run_loss(name: str, data, cases, settings: RecommendSettings, device: str, threads: int) -> dict:
+    peak = step_peak_mib(name, data, settings, device, threads)
     trained = get_or_train(name, data, settings)
     val = {
         r["metric"]: r
@@ -133,7 +147,7 @@ def main(
     """Train and evaluate sasrec_ce with each loss; print one markdown table per category."""
     torch.set_num_threads(threads)
     device = resolve_device("auto")
-    memory = "CUDA max_memory_allocated" if device.startswith("cuda") else "CPU peak-RSS rise"
+    memory = "CUDA max_memory_allocated" if device.startswith("cuda") else "CPU peak-RSS rise, fresh process"
     for category in categories:
         started = time.perf_counter()
         train, val, _, data = load(category)
@@ -149,7 +163,7 @@ def main(
                 for k in negatives
             ]
             runs.append(("bce (1 negative)", "sasrec_bce", base))
-            rows = [(label, run_loss(name, data, cases, s, device)) for label, name, s in runs]
+            rows = [(label, run_loss(name, data, cases, s, device, threads)) for label, name, s in runs]
         pm = bench_pmixer(category, threads, pmixer_epochs, pmixer)["seconds_per_epoch"] if pmixer else None
         full = rows[0][1]["holdout"]
         print(

@@ -67,11 +67,12 @@ class TopK:
     codes: torch.Tensor
 
 
-def _ranked(total: torch.Tensor, tie_key: torch.Tensor, keep: int) -> torch.Tensor:
-    """[B, C] scores (-inf = no candidate), [B, C] tie keys -> [B, keep] columns by score desc, then tie key asc."""
-    by_key = torch.argsort(tie_key, dim=1, stable=True)
-    by_score = torch.sort(total.gather(1, by_key), dim=1, descending=True, stable=True).indices[:, :keep]
-    return by_key.gather(1, by_score)
+def _ranked(total: torch.Tensor, key_order: torch.Tensor, keep: int) -> torch.Tensor:
+    """[B, C] scores (-inf = no candidate) and the columns in ascending tie-key order ([B, C], or [C] for every row)
+    -> [B, keep] columns by score desc, then tie key asc: one stable sort of the scores laid out in key order."""
+    key_order = key_order.expand_as(total)
+    by_score = torch.sort(total.gather(1, key_order), dim=1, descending=True, stable=True).indices[:, :keep]
+    return key_order.gather(1, by_score)
 
 
 def beam_search(
@@ -98,9 +99,7 @@ def beam_search(
             )
         check_finite(step[valid], f"{label} (beam level {level})")
         total = torch.where(valid, scores[..., None] + step.to(scores.dtype), float("-inf")).flatten(1)
-        # ties by child node = by code tuple; an invalid column sorts last among equals (its key is the largest)
-        tie_key = torch.where(valid, children, torch.iinfo(torch.long).max).flatten(1)
-        kept = _ranked(total, tie_key, min(width, total.size(1)))
+        kept = _ranked(total, _candidates_by_code(nodes, k), min(width, total.size(1)))
         scores = total.gather(1, kept)
         alive = scores > float("-inf")
         parents, codes = kept // k, kept % k
@@ -110,9 +109,17 @@ def beam_search(
     return TopK(items[:, :top_k], scores[:, :top_k], prefixes[:, :top_k])
 
 
+def _candidates_by_code(nodes: torch.Tensor, k: int) -> torch.Tensor:
+    """The candidate columns w * K + c of beams `nodes` [B, W] in order of their code tuples (the tie order):
+    beams by prefix node (numbered like its code tuple), then codes ascending. Sorts the W beams, not the W * K
+    candidates; two beams share a node only when one is an empty slot, whose candidates are all invalid (-inf)."""
+    beams = torch.argsort(nodes, dim=1, stable=True)
+    return (beams[..., None] * k + torch.arange(k, device=nodes.device)).flatten(1)
+
+
 def exhaustive_top_k(scores: torch.Tensor, trie: CodeTrie, k: int) -> TopK:
     """The exact top k of item scores [B, N] (item rows 0..N-1, on the trie's device), ties by code tuple as in
     beam search: what beam search approximates, and the generative list of a model that scores the whole
     catalogue (the item-ID SASRec)."""
-    kept = _ranked(scores, trie.item_leaf.expand_as(scores), min(k, scores.size(1)))
+    kept = _ranked(scores, trie.leaf_item, min(k, scores.size(1)))  # leaf_item: the items in code-tuple order
     return TopK(kept, scores.gather(1, kept), trie.codes[kept])

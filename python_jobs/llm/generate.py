@@ -65,17 +65,8 @@ class LlmStepScores:
     def _prompt_logits(self) -> Any:
         from transformers import DynamicCache
 
-        positions = (self.mask.cumsum(-1) - 1).clamp(min=0)
         self.cache = DynamicCache()
-        out = self.model(
-            input_ids=self.input_ids,
-            attention_mask=self.mask,
-            position_ids=positions,
-            past_key_values=self.cache,
-            use_cache=True,
-        )
-        self.cache = out.past_key_values
-        return out.logits[:, -1]
+        return self._forward(self.input_ids, (self.mask.cumsum(-1) - 1).clamp(min=0))
 
     def _beam_logits(self, step: Any, users: int) -> Any:
         import torch
@@ -86,9 +77,13 @@ class LlmStepScores:
         self.mask = torch.cat([self.mask[order], torch.ones_like(self.mask[order, :1])], dim=1)
         codes = step.prefixes[:, :, -1].to(self.device).flatten()
         tokens = self.table[step.level - 1][codes][:, None]
-        positions = (self.mask.sum(-1, keepdim=True) - 1).clamp(min=0)
+        return self._forward(tokens, (self.mask.sum(-1, keepdim=True) - 1).clamp(min=0))
+
+    def _forward(self, ids: Any, positions: Any) -> Any:
+        """Feed `ids` [rows, tokens] at `positions` through the KV cache (under self.mask, which covers the cache and
+        `ids`); the cache grows by them. Returns the next-token logits of each row."""
         out = self.model(
-            input_ids=tokens,
+            input_ids=ids,
             attention_mask=self.mask,
             position_ids=positions,
             past_key_values=self.cache,

@@ -20,6 +20,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,9 +73,10 @@ def finetune(s: LlmSettings, data_dir: Path, retrain: bool = False, log: Callabl
         train, selection = split_records(records, s.llm_selection_records, s.llm_max_records, s.llm_seed)
         log(f"llm: {len(train)} training and {len(selection)} selection records of {len(records)} -> {entry}")
         model, tokenizer = _model_with_vocabulary(s, data_dir)
+        run = FinetuneRun(s, tokenizer, train, selection, entry, data_dir, log)
         phases = []
         for phase in s.llm_phases:
-            model, result = _run_phase(phase, model, tokenizer, train, selection, s, entry / phase, data_dir, log)
+            model, result = _run_phase(run, phase, model)
             phases.append(result)
         model.save_pretrained(entry / "model")
         tokenizer.save_pretrained(entry / "model")
@@ -100,20 +102,28 @@ def _model_with_vocabulary(s: LlmSettings, data_dir: Path) -> tuple[Any, Any]:
     return model, tokenizer
 
 
-def _run_phase(
-    phase: str,
-    model: Any,
-    tokenizer: Any,
-    train: list[dict],
-    selection: list[dict],
-    s: LlmSettings,
-    folder: Path,
-    data_dir: Path,
-    log: Callable[[str], None],
-) -> tuple[Any, dict[str, Any]]:
-    """One phase: loaded from `folder/final` when already done, else trained (resuming its last checkpoint)."""
+@dataclass(frozen=True)
+class FinetuneRun:
+    """What every phase of one fine-tune shares: its settings, data and registry entry."""
+
+    settings: LlmSettings
+    tokenizer: Any
+    train: list[dict]
+    selection: list[dict]
+    entry: Path
+    data_dir: Path
+    log: Callable[[str], None]
+
+    def folder(self, phase: str) -> Path:
+        return self.entry / phase
+
+
+def _run_phase(run: FinetuneRun, phase: str, model: Any) -> tuple[Any, dict[str, Any]]:
+    """One phase: loaded from `<entry>/<phase>/final` when already done, else trained (resuming its last
+    checkpoint)."""
     from transformers import AutoModelForCausalLM
 
+    s, log, folder = run.settings, run.log, run.folder(phase)
     final = folder / FINAL
     if (final / "config.json").is_file():
         log(f"llm: phase {phase} already done ({final})")
@@ -126,11 +136,11 @@ def _run_phase(
     from python_jobs.llm.vocab import mask_old_rows
 
     # vocab: only the new rows learn (hooks removed after the phase); full: every weight
-    hooks = mask_old_rows(model, _first_new_token(tokenizer)) if phase == "vocab" else []
+    hooks = mask_old_rows(model, _first_new_token(run.tokenizer)) if phase == "vocab" else []
     if phase != "vocab":
         for parameter in model.parameters():
             parameter.requires_grad_(True)
-    trainer = _trainer(phase, model, tokenizer, train, selection, s, folder, steps, data_dir)
+    trainer = _trainer(run, phase, model, steps)
     last = last_complete_checkpoint(folder)
     log(f"llm: phase {phase}, {steps} steps" + (f", resuming {Path(last).name}" if last else ""))
     started = time.time()
@@ -166,17 +176,8 @@ def last_complete_checkpoint(folder: Path) -> str | None:
     return str(max(complete)[1]) if complete else None
 
 
-def _trainer(
-    phase: str,
-    model: Any,
-    tokenizer: Any,
-    train: list[dict],
-    selection: list[dict],
-    s: LlmSettings,
-    folder: Path,
-    steps: int,
-    data_dir: Path,
-) -> Any:
+def _trainer(run: FinetuneRun, phase: str, model: Any, steps: int) -> Any:
+    """The phase's SFTTrainer: `steps` optimiser steps on `model`, checkpoints in the phase's folder."""
     import torch
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
@@ -184,10 +185,11 @@ def _trainer(
     from python_jobs.common.device import resolve_device
     from python_jobs.common.tracking import wandb_dirs, wandb_requested
 
+    s, folder = run.settings, run.folder(phase)
     device = resolve_device(s.llm_device)
     cuda = device.startswith("cuda")
     if wandb_requested():
-        os.environ.update({k: os.environ.get(k, v) for k, v in wandb_dirs(Path(data_dir)).items()})
+        os.environ.update({k: os.environ.get(k, v) for k, v in wandb_dirs(Path(run.data_dir)).items()})
         os.environ.setdefault("WANDB_PROJECT", s.wandb_project)
     config = SFTConfig(
         output_dir=str(folder),
@@ -229,9 +231,9 @@ def _trainer(
     return SFTTrainer(
         model=model,
         args=config,
-        train_dataset=Dataset.from_list([as_prompt_completion(r) for r in train]),
-        eval_dataset=Dataset.from_list([as_prompt_completion(r) for r in selection]),
-        processing_class=tokenizer,
+        train_dataset=Dataset.from_list([as_prompt_completion(r) for r in run.train]),
+        eval_dataset=Dataset.from_list([as_prompt_completion(r) for r in run.selection]),
+        processing_class=run.tokenizer,
         peft_config=peft_config,
     )
 

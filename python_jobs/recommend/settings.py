@@ -124,7 +124,9 @@ class RecommendSettings(
     )
     rec_eval_seed: int = setting("Seed of the sampled negatives and the bootstrap.", **NOT_KEY)
     rec_exclude_history: bool = setting(
-        "Full protocol: exclude the user's own history items from the candidates.",
+        "Leave the items of the user's own history out of the full protocol's candidates (the target is ranked all "
+        "the same; the sampled and generative protocols ignore this) and out of `recommend`'s top K (exhaustive "
+        "scoring only: --beam refuses it).",
         flag="--exclude-history/--keep-history",
         **NOT_KEY,
     )

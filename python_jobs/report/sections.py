@@ -89,8 +89,15 @@ SECTIONS = [
         "Recommenders",
         "Stage 5 · notebooks 09-10",
         "Item-ID SASRec, Semantic-ID SASRec and simple baselines on the same validation users, under sampled "
-        "(1 target + sampled negatives) and full ranking.",
-        ("rec_metrics", "rec_metrics_breakdown", "rec_training_curves", "recommenders", "sid_variant_metrics"),
+        "(1 target + sampled negatives) and full ranking, and the lists they generate (protocol generative).",
+        (
+            "rec_metrics",
+            "rec_metrics_breakdown",
+            "rec_training_curves",
+            "recommenders",
+            "sid_variant_metrics",
+            "rec_beam_agreement",
+        ),
         "dbt build --select tag:stage_05{vars}   (then: python -m python_jobs eval{category})",
         recommend.recommenders,
     ),

@@ -9,6 +9,8 @@ import sys
 import pyarrow.parquet as pq
 import pytest
 
+from python_jobs.report.cli import write_report
+from python_jobs.report.formatting import interval
 from tests.dbt_helpers import REPO, DbtProject, copy_of
 
 pytestmark = pytest.mark.e2e
@@ -95,3 +97,14 @@ def test_eval_flags_become_the_vars_of_a_dbt_build_that_loads_the_registry(sampl
     (agreement,) = project.query("select model, beam_width, n_users, top10_recall from sample.rec_beam_agreement")
     assert agreement[:3] == ("sid_sasrec", 20, metric_users(project)) and 0 < agreement[3] <= 1
     assert "of the exact top 10" in done.stdout
+    # the report's stage-5 section shows both: each generating model's interval and the beam's agreement
+    report, _ = write_report("sample", project.out_dir, tmp_path / "report.html")
+    section = report.read_text().split('<section id="recommenders"')[1].split("</section>")[0]
+    generated_table = section.split("<caption>Generative ranking")[1].split("</table>")[0]
+    (hit10,) = project.query(
+        "select value, ci_low, ci_high from sample.rec_metrics "
+        "where model = 'sid_sasrec' and protocol = 'generative' and metric = 'hit@10'"
+    )
+    assert '<td class="text">sid_sasrec</td>' in generated_table and interval(*hit10) in generated_table
+    agreement_table = section.split("<caption>Beam search against exhaustive scoring")[1].split("</table>")[0]
+    assert f">{agreement[3]:.3f}</td>" in agreement_table and "not built" not in section

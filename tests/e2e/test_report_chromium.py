@@ -86,6 +86,8 @@ def test_every_section_shows_the_build_s_own_numbers(report_file: Path, sample_b
         "where model = 'sid_sasrec' and protocol = 'full' and metric = 'hit@10'"
     ).fetchall()[0]
     assert "{:.3f} [{:.3f}, {:.3f}]".format(*rec) in html
+    stage5 = html.split('<section id="recommenders"')[1].split("</section>")[0]
+    assert "<li><b>not built</b><span>generative ranking" in stage5  # rec_protocols has no generative by default
     items = duckdb.sql(f"select count(*) from '{out}/items.parquet'").fetchall()[0][0]
     assert f'<td class="num">{items:,}</td>' in html  # the last stage-1 step's rows out
     assert "http://" not in html.replace("http://www.w3.org/", "")  # nothing to fetch: works offline

@@ -66,6 +66,34 @@ def test_ties_break_by_code_tuple_and_short_catalogues_pad():
     assert torch.equal(exhaustive_top_k(torch.zeros(2, 9), trie, 9).items, top.items[:, :9])
 
 
+def reference_beam(codes: np.ndarray, score: dict[tuple[int, ...], float], width: int) -> list[int]:
+    """Plain-Python beam search of one user, `score` of each (prefix + code): keep the best `width` prefixes per
+    level by (summed score desc, code tuple asc)."""
+    ids = [tuple(int(c) for c in row) for row in codes]
+    beams = {(): 0.0}
+    for level in range(codes.shape[1]):
+        extended = {row[: level + 1] for row in ids if row[:level] in beams}
+        ranked = sorted(extended, key=lambda p: (-(beams[p[:-1]] + score[p]), p))[:width]
+        beams = {p: beams[p[:-1]] + score[p] for p in ranked}
+    return [ids.index(p) for p in beams]
+
+
+def test_ties_across_beams_break_by_code_tuple_at_every_level():
+    # 0/1 scores of each (prefix, code): many candidates of different beams tie, and a narrow beam keeps some
+    codes = catalogue()
+    trie = CodeTrie.from_codes(codes, K)
+    prefixes = [np.unique(codes[:, : level + 1], axis=0) for level in range(codes.shape[1])]  # node numbering
+    table = torch.randint(0, 2, (20, len(codes)), generator=torch.Generator().manual_seed(3)).float()
+
+    def step_scores(step: Step) -> torch.Tensor:  # the table's score of each child node (invalid: node 0's)
+        return table.gather(1, step.children.clamp(min=0).flatten(1)).view_as(step.children)
+
+    top = beam_search(trie, step_scores, len(table), width=3)
+    for user in range(len(table)):
+        score = {tuple(int(c) for c in p): float(table[user, n]) for level in prefixes for n, p in enumerate(level)}
+        assert top.items[user].tolist() == reference_beam(codes, score, 3)
+
+
 def test_a_wider_beam_finds_the_item_greedy_decoding_misses():
     # the scorer likes code 0 at level 0, but the best item overall lies under code 1
     codes = np.array([[0, 0, 0, 0], [0, 1, 0, 0], [1, 2, 3, 0], [1, 3, 0, 0]])

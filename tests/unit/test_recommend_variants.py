@@ -117,3 +117,32 @@ def test_each_variant_is_its_own_sid_sasrec_in_the_registry(tmp_path):
         for c, k in ((build, 8), (variant, codebook), (variant, 8))
     }
     assert len(keys) == 3
+
+
+def test_recommenders_and_curves_name_a_variant_s_model_as_the_ranks_do():
+    """The registry summary of a variant's sid_sasrec says sid_sasrec; recommenders and rec_training_curves carry
+    the ranks' (and rec_metrics') name sid_sasrec@<variant>, as the build's own sid_sasrec keeps its plain name."""
+    ranks = pa.table(
+        {
+            "model": ["sid_sasrec", "sid_sasrec", "sid_sasrec@quantizer=rqkmeans"],
+            "model_id": ["sid_sasrec-1", "sid_sasrec-1", "sid_sasrec-2"],
+        }
+    )
+    summaries = {"model": ["sid_sasrec", "sid_sasrec"], "model_id": ["sid_sasrec-1", "sid_sasrec-2"]}
+    numbers = ("parameters", "n_items", "train_sequences", "holdout_users", "epochs_run", "best_epoch", "steps")
+    floats = ("holdout_ndcg_at_10", "train_seconds", "seconds_per_epoch")
+    registry = pa.table(
+        {**summaries, **{k: [1, 2] for k in numbers}, **{k: [0.5, 0.5] for k in floats}}
+        | {"stopped_by": ["patience"] * 2, "device": ["cpu"] * 2, "config": ["{}"] * 2}
+    )
+    curves = pa.table(
+        {**summaries, "epoch": [1, 1], **{k: [0.5, 0.5] for k in ("loss", "holdout_hit_at_10", "holdout_ndcg_at_10")}}
+        | {"seconds": [1.0, 1.0]}
+    )
+    expected = [("sid_sasrec-1", "sid_sasrec"), ("sid_sasrec-2", "sid_sasrec@quantizer=rqkmeans")]
+    for name, inputs in (
+        ("recommenders", {"int_rec_model_ranks": ranks, "int_rec_registry_models": registry}),
+        ("rec_training_curves", {"int_rec_model_ranks": ranks, "int_rec_registry_curves": curves}),
+    ):
+        out = run_sql_model(name, inputs)
+        assert list(zip(out.column("model_id").to_pylist(), out.column("model").to_pylist())) == expected, name

@@ -72,7 +72,8 @@ NULL_TABLES = {
     "null::double as ci_low, null::double as ci_high, null::bigint as n_users, 2::bigint as n_seeds, "
     "null::double as seed_mean, null::double as seed_std, null::bigint as n_short_cases "
     "from (values ('SASRec'), ('SID-SASRec')) a(m), "
-    "(values ('sampled'), ('full')) b(p), (values ('hit@10'), ('ndcg@10'), ('mrr'), ('median_rank')) c(k)",
+    "(values ('sampled'), ('full'), ('generative')) b(p), "
+    "(values ('hit@10'), ('ndcg@10'), ('mrr'), ('median_rank')) c(k)",
     "rec_metrics_breakdown": "select 'SASRec' as model, 42::bigint as seed, 'full' as protocol, 'cold_start' as breakdown, "
     "'cold' as bin, 1::bigint as bin_order, 'hit@10' as metric, null::double as value, null::bigint as n_users",
     "recommenders": "select 'SASRec' as model, 'sasrec-0123' as model_id, null::bigint as best_epoch, "
@@ -82,6 +83,9 @@ NULL_TABLES = {
     "null::double as unique_share_codes, null::double[] as perplexity_per_level, "
     + ", ".join(f"null::double as {c}{e}" for c in ("hit_at_10", "ndcg_at_10", "mrr") for e in ("", "_low", "_high"))
     + ", null::double as holdout_ndcg_at_10, null::double as quantizer_train_seconds, null::double as rec_train_seconds",
+    "rec_beam_agreement": "select 'SID-SASRec' as model, 42::bigint as seed, null::bigint as beam_width, "
+    "null::bigint as n_users, null::double as top10_recall, null::double as top1_match, "
+    "null::double as beam_users_per_second, null::double as exhaustive_users_per_second",
     "rec_training_curves": "select 'SASRec' as model, 'sasrec-0123' as model_id, 1::bigint as epoch, "
     "null::double as loss, "
     "null::double as holdout_ndcg_at_10",

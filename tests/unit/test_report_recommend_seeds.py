@@ -109,3 +109,48 @@ def test_training_stops_and_id_schemes_are_shown(tmp_path):
     schemes = by_title["ID schemes (rec_sid_variants)"]
     assert [r[0] for r in schemes.rows] == ["build", "quantizer=rqkmeans"]  # the first seed only
     assert schemes.rows[0][2:5] == ["0.900", "200 / 150 / 40", "0.300 [0.250, 0.350]"]
+
+
+GENERATIVE_FACT = "generative ranking (add generative to rec_protocols, e.g. eval --protocol all)"
+
+
+def test_the_generative_protocol_has_its_own_tables_or_says_not_built(tmp_path):
+    """Protocol generative: each model's Hit@10 / NDCG@10 with intervals (first seed) and the beam's agreement with
+    exhaustive scoring; a build without it says "not built"."""
+    rec_metrics(tmp_path)
+    section = Section("recommend", "Recommenders", "5", "", ("rec_metrics",), "")
+    recommenders(OutputTables(tmp_path), section)
+    assert dict(section.facts)[GENERATIVE_FACT] == "not built"
+    assert not [t for t in section.tables if t.caption.startswith("Generative")]
+
+    table = pq.read_table(tmp_path / "rec_metrics.parquet").to_pylist()
+    generated = [
+        {**r, "protocol": "generative", **{k: r[k] / 2 for k in ("value", "ci_low", "ci_high")}, "n_users": 300}
+        for r in table
+        if r["protocol"] == "full" and r["model"] == "sasrec_ce"
+    ]
+    generated += [{**r, "model": "sid_sasrec", "seed": 42, "n_seeds": 1} for r in generated if r["seed"] == 42]
+    pq.write_table(pa.Table.from_pylist(table + generated), tmp_path / "rec_metrics.parquet")
+    agreement = {
+        "model": "sid_sasrec",
+        "model_id": "sid_sasrec-2",
+        "seed": 42,
+        "beam_width": 20,
+        "n_users": 300,
+        "top10_recall": 0.875,
+        "top1_match": 0.9,
+        "beam_users_per_second": 1234.0,
+        "exhaustive_users_per_second": 2345.0,
+        "device": "cpu",
+    }
+    pq.write_table(pa.Table.from_pylist([agreement]), tmp_path / "rec_beam_agreement.parquet")
+    section = Section("recommend", "Recommenders", "5", "", ("rec_metrics", "rec_beam_agreement"), "")
+    recommenders(OutputTables(tmp_path), section)
+    by_title = {t.caption.split(":")[0]: t for t in section.tables}
+    assert GENERATIVE_FACT not in dict(section.facts)
+    assert len(by_title["Metrics with 95% intervals"].rows) == 2 * 2  # sampled and full; generative below
+    rows = by_title["Generative ranking"].rows
+    first_seed = "0.150 [0.125, 0.175]"  # seed 42's 0.30 [0.25, 0.35] halved, not the other seeds'
+    assert rows == [[m, "300", first_seed, first_seed] for m in ("sasrec_ce", "sid_sasrec")]
+    beam = by_title["Beam search against exhaustive scoring of the same model (generative users)"].rows
+    assert beam == [["sid_sasrec", "42", "20", "300", "0.875", "0.900", "1,234", "2,345"]]

@@ -1,4 +1,5 @@
-"""Stage 5's section: metrics with intervals, Hit@10 by bin, training curves, how training stopped, ID schemes."""
+"""Stage 5's section: metrics with intervals, Hit@10 by bin, training curves, how training stopped, ID schemes, and
+the generative protocol (each model's generated list; beam search against exhaustive scoring)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from python_jobs.report.model import Figure, Section, Table
 from python_jobs.report.tables import OutputTables
 
 HEADLINE_METRICS = ["hit@10", "ndcg@10", "mrr"]
+PROTOCOL_ORDER = ("sampled", "full", "generative")
+GENERATIVE_METRICS = ["hit@10", "ndcg@10"]
 
 
 def recommenders(t: OutputTables, s: Section) -> None:
@@ -20,7 +23,7 @@ def recommenders(t: OutputTables, s: Section) -> None:
             "order by protocol desc, model, metric"
         )
         models = list(dict.fromkeys(r["model"] for r in metrics))
-        protocols = sorted({r["protocol"] for r in metrics}, key=lambda p: p != "sampled")
+        protocols = sorted({r["protocol"] for r in metrics}, key=_protocol_rank)
         by = {(r["model"], r["protocol"], r["metric"]): r for r in metrics}
         n_users = {r["protocol"]: r["n_users"] for r in metrics}
         panels = []
@@ -58,7 +61,7 @@ def recommenders(t: OutputTables, s: Section) -> None:
                     ]
                     for p in protocols
                     for m in models
-                    if (m, p, "hit@10") in by
+                    if (m, p, "hit@10") in by and p != "generative"  # generative: its own table (generative())
                 ],
             )
         )
@@ -80,7 +83,7 @@ def recommenders(t: OutputTables, s: Section) -> None:
             "history_length": "by history length",
             "cold_start": "cold-start targets",
         }
-        for protocol in sorted({r["protocol"] for r in breakdown}, key=lambda p: p != "sampled"):
+        for protocol in sorted({r["protocol"] for r in breakdown}, key=_protocol_rank):
             panels = []
             for kind, title in titles.items():
                 rows = [r for r in breakdown if r["protocol"] == protocol and r["breakdown"] == kind]
@@ -123,6 +126,7 @@ def recommenders(t: OutputTables, s: Section) -> None:
             )
     training_stops(t, s)
     id_schemes(t, s)
+    generative(t, s)
 
 
 def training_stops(t: OutputTables, s: Section) -> None:
@@ -195,6 +199,64 @@ def id_schemes(t: OutputTables, s: Section) -> None:
     )
 
 
+def generative(t: OutputTables, s: Section) -> None:
+    """Protocol generative (rec_protocols): each model's list of rec_beam_width items (its metrics truncated there;
+    first seed, with intervals), and rec_beam_agreement: the beam's list against the model's exact top 10."""
+    rows = []
+    if t.has("rec_metrics"):
+        rows = t.rows(
+            "select * from {rec_metrics} where protocol = 'generative' "
+            "qualify seed = min(seed) over (partition by model) order by model"
+        )
+    if not rows:
+        s.facts.append(("generative ranking (add generative to rec_protocols, e.g. eval --protocol all)", "not built"))
+        return
+    by = {(r["model"], r["metric"]): r for r in rows}
+    s.tables.append(
+        Table(
+            "Generative ranking: each model's generated list (sid_sasrec by beam search, the item-ID models their "
+            "exact top K), metrics truncated at the list's length (first seed, 95% intervals)",
+            ["model", "users", *GENERATIVE_METRICS],
+            [
+                [m, count(by.get((m, "hit@10"), {}).get("n_users"))]
+                + [interval(*_triple(by.get((m, k)))) for k in GENERATIVE_METRICS]
+                for m in dict.fromkeys(r["model"] for r in rows)
+            ],
+        )
+    )
+    agreement = t.rows("select * from {rec_beam_agreement} order by model, seed") if t.has("rec_beam_agreement") else []
+    if agreement:
+        s.tables.append(
+            Table(
+                "Beam search against exhaustive scoring of the same model (generative users): the share of the exact "
+                "top 10 the beam's list holds, how often its first item is the exact first, and users per second",
+                [
+                    "model",
+                    "seed",
+                    "beam width",
+                    "users",
+                    "top-10 recall",
+                    "first-item match",
+                    "users/s beam",
+                    "users/s exhaustive",
+                ],
+                [
+                    [
+                        r["model"],
+                        show(r["seed"]),
+                        count(r["beam_width"]),
+                        count(r["n_users"]),
+                        number(r["top10_recall"]),
+                        number(r["top1_match"]),
+                        number(r["beam_users_per_second"], 0),
+                        number(r["exhaustive_users_per_second"], 0),
+                    ]
+                    for r in agreement
+                ],
+            )
+        )
+
+
 def across_seeds(t: OutputTables, s: Section) -> None:
     """Models trained with several seeds (rec_seeds > 1): mean ± sample std over seeds, and each seed's value."""
     rows = t.rows(
@@ -221,6 +283,10 @@ def across_seeds(t: OutputTables, s: Section) -> None:
             ],
         )
     )
+
+
+def _protocol_rank(protocol: str) -> int:
+    return PROTOCOL_ORDER.index(protocol) if protocol in PROTOCOL_ORDER else len(PROTOCOL_ORDER)
 
 
 def _triple(row: dict | None) -> tuple[Any, Any, Any]:
