@@ -123,27 +123,25 @@ def test_held_out_items_are_in_the_key_and_no_early_stopping_candidate(tmp_path)
 
 
 def test_rows_only_held_out_items_use_stand_in_as_their_trained_siblings_mean_when_scoring():
-    """A (0,0,0,0), B (0,0,1,0) and E (0,1,0,0) are trained; C (0,0,2,0) and D (1,0,0,0) are held out. C's
-    level-3 prefix row becomes the mean of A's and B's rows (its trained siblings under (0,0); E is no sibling); C's
-    full ID has no trained sibling under (0,0,2), so it gets the mean of the level's trained rows; D's first code is
-    unseen, so every row of D is its level's mean. Training reads the raw rows."""
-    codes = np.array([[0, 0, 0, 0], [0, 0, 1, 0], [0, 0, 2, 0], [1, 0, 0, 0], [0, 1, 0, 0]])
+    """A (0,0,0,0) and B (0,0,1,0) are trained; C (0,0,2,0) and D (1,0,0,0) are held out. C's level-3 prefix row
+    becomes the mean of A's and B's (its siblings under (0,0)); C's full ID has no trained sibling under (0,0,2), so
+    the level's mean; D's first code is unseen, so every row of D is its level's mean. Training reads raw rows."""
+    codes = np.array([[0, 0, 0, 0], [0, 0, 1, 0], [0, 0, 2, 0], [1, 0, 0, 0]])
     torch.manual_seed(0)
     model = PrefixNgramSASRec(codes, CFG)
     rows, weight = model.prefix_rows, model.prefixes.weight.detach()
-    a, b, c, d, e = 1, 2, 3, 4, 5
+    a, b, c, d = 1, 2, 3, 4
     raw = model.item_vectors().detach()
     model.hold_out(torch.tensor([c, d]))
     assert torch.equal(model.item_vectors(), raw)  # training: untouched
     model.eval()
     table = model.tables()[0].detach()
-    mean = lambda *items, level: weight[rows[list(items), level].unique()].mean(0)  # noqa: E731  (distinct rows)
+    mean = lambda *items, level: weight[rows[list(items), level]].mean(0)  # noqa: E731
     assert torch.allclose(table[rows[c, 2]], mean(a, b, level=2))
-    assert not torch.allclose(mean(a, b, level=2), mean(a, b, e, level=2))  # so the sibling rule is what is tested
-    assert torch.allclose(table[rows[c, 3]], mean(a, b, e, level=3))
+    assert torch.allclose(table[rows[c, 3]], mean(a, b, level=3))
     for level in range(4):
-        assert torch.allclose(table[rows[d, level]], mean(a, b, e, level=level))
-    shared = rows[[a, b, e]].flatten().tolist() + rows[c, :2].tolist()
+        assert torch.allclose(table[rows[d, level]], mean(a, b, level=level))
+    shared = rows[[a, b]].flatten().tolist() + rows[c, :2].tolist()
     assert torch.equal(table[shared], weight[shared])  # trained rows keep their values
     vectors = model.item_vectors().detach()
-    assert torch.equal(vectors[[a, b, e]], raw[[a, b, e]]) and not torch.allclose(vectors[[c, d]], raw[[c, d]])
+    assert torch.equal(vectors[[a, b]], raw[[a, b]]) and not torch.allclose(vectors[[c, d]], raw[[c, d]])
