@@ -181,57 +181,6 @@ def item_buckets(asins: np.ndarray, buckets: int) -> np.ndarray:
     return np.asarray([0, *body], dtype=np.int64)
 
 
-class UnseenRows(nn.Module):
-    """Stand-ins for the table rows that only held-out items use (held out of training, so never trained: their
-    values are still the random initialisation, which ranks those items arbitrarily, not like new items).
-
-    A never-trained row is replaced by the mean of the trained rows of the same level under the same parent prefix
-    (its trained siblings: rows of items that share every earlier code), else by the mean of the level's trained
-    rows. For the hashed item-ID table (one level) that is the mean of the trained buckets. An unseen item then
-    scores like a typical item of its nearest trained prefix, which is what a Semantic ID promises a new item.
-    Planned once from the row map (buffers), so `fill` is a few gathers per scoring pass."""
-
-    def __init__(self, rows: torch.Tensor, held_out: torch.Tensor) -> None:
-        """rows [N+1, L]: each item's table row per level (row 0 = padding); held_out [N+1] bool."""
-        super().__init__()
-        rows_np, held = rows.cpu().numpy(), held_out.cpu().numpy().copy()
-        kept = ~held
-        kept[0] = held[0] = False
-        groups: dict[tuple[int, int], int] = {}  # (level, parent prefix row) -> a sibling group
-        trained: list[tuple[int, int, int]] = []  # (row, group, level)
-        unseen: list[tuple[int, int, int]] = []
-        for level in range(rows_np.shape[1]):
-            parents = rows_np[:, level - 1] if level else np.zeros(len(rows_np), dtype=np.int64)
-            pairs = set(zip(rows_np[kept, level].tolist(), parents[kept].tolist()))
-            seen_rows = {row for row, _ in pairs}
-            for row, parent in sorted(pairs):
-                trained.append((row, groups.setdefault((level, parent), len(groups)), level))
-            for row, parent in sorted(set(zip(rows_np[held, level].tolist(), parents[held].tolist()))):
-                if row not in seen_rows:
-                    unseen.append((row, groups.get((level, parent), -1), level))
-        self.n_groups, self.n_levels, self.empty = len(groups), rows_np.shape[1], not unseen
-        for prefix, triples in (("trained", trained), ("unseen", unseen)):
-            columns = torch.tensor(triples, dtype=torch.long, device=rows.device).reshape(-1, 3).T
-            for name, column in zip(("row", "group", "level"), columns):
-                self.register_buffer(f"{prefix}_{name}", column.contiguous(), persistent=False)
-
-    def fill(self, table: torch.Tensor) -> torch.Tensor:
-        """The table with every never-trained row replaced by its stand-in (out of place)."""
-        if self.empty:
-            return table
-        trained = table[self.trained_row]
-
-        def mean(index: torch.Tensor, n: int) -> torch.Tensor:
-            sums = table.new_zeros(n, table.size(1)).index_add_(0, index, trained)
-            counts = table.new_zeros(n).index_add_(0, index, torch.ones_like(index, dtype=table.dtype))
-            return sums / counts.clamp(min=1)[:, None]
-
-        sibling, level = mean(self.trained_group, self.n_groups), mean(self.trained_level, self.n_levels)
-        has_sibling = (self.unseen_group >= 0)[:, None]
-        stand_in = torch.where(has_sibling, sibling[self.unseen_group.clamp(min=0)], level[self.unseen_level])
-        return table.index_copy(0, self.unseen_row, stand_in)
-
-
 class PrefixNgramSASRec(nn.Module):
     """An item is the sum of its prefix n-gram vectors (level 1, levels 1-2, ..., the full ID; Singh et al. 2023),
     plus, when buckets > 0 (hybrid), a hashed item-ID vector. Scored like the item-ID SASRec's ce head: dot product
@@ -256,32 +205,16 @@ class PrefixNgramSASRec(nn.Module):
         self.encoder = SequenceEncoder(cfg)
         self.apply(init_weights)
         self.register_buffer("held_out", torch.zeros(self.n_items + 1, dtype=torch.bool), persistent=False)
-        self.unseen_prefixes = self.unseen_buckets = None
 
     def hold_out(self, items: torch.Tensor) -> None:
         """Items that did not exist when the model was trained: never a class of the training softmax (their own
-        full-ID n-gram and hashed rows are not pushed down). Rows that only they use were never trained, so outside
-        training they stand in as the mean of their trained siblings (UnseenRows); the rest are their prefixes'."""
+        full-ID n-gram and hashed rows are not pushed down); they are scored from their prefixes' vectors."""
         self.held_out[items] = True
-        self.unseen_prefixes = UnseenRows(self.prefix_rows, self.held_out)
-        if self.buckets is not None:
-            self.unseen_buckets = UnseenRows(self.bucket_of[:, None], self.held_out)
-
-    def tables(self) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """The prefix and bucket tables as scored: in training the raw weights; outside it, rows only held-out
-        items use are replaced by their stand-ins (training never reads them: those items are no input and no
-        class, so this changes no trained weight and no registry key)."""
-        prefixes, buckets = self.prefixes.weight, None if self.buckets is None else self.buckets.weight
-        if not self.training and self.unseen_prefixes is not None:
-            prefixes = self.unseen_prefixes.fill(prefixes)
-            buckets = buckets if self.unseen_buckets is None else self.unseen_buckets.fill(buckets)
-        return prefixes, buckets
 
     def item_vectors(self) -> torch.Tensor:
         """[N+1, d] every catalogue item's vector (row 0, padding, = 0)."""
-        prefixes, buckets = self.tables()
-        vectors = F.embedding(self.prefix_rows, prefixes).sum(1)
-        return vectors if buckets is None else vectors + F.embedding(self.bucket_of, buckets)
+        vectors = self.prefixes(self.prefix_rows).sum(1)
+        return vectors if self.buckets is None else vectors + self.buckets(self.bucket_of)
 
     def hidden(self, inputs: torch.Tensor, vectors: torch.Tensor) -> torch.Tensor:
         return self.encoder(vectors[inputs], inputs > 0)
@@ -314,16 +247,15 @@ class PrefixNgramSASRec(nn.Module):
         if trie.n_items != self.n_items:
             raise ValueError(f"the trie has {trie.n_items} items, the model {self.n_items}")
         vectors = self.item_vectors()
-        prefixes, buckets = self.tables()
         h = self.hidden(inputs.to(vectors.device), vectors)[:, -1]
         last = self.prefix_rows.size(1) - 1
 
         def step_scores(step: Step) -> torch.Tensor:
             user, beam, code = step.valid.nonzero(as_tuple=True)  # only the codes that exist: a few per beam
             item = trie.first_item[step.level][step.children[user, beam, code]] + 1  # any item under the new prefix
-            vector = prefixes[self.prefix_rows[item, step.level]]
-            if buckets is not None and step.level == last:  # hybrid: the leaf is one item, its bucket is known
-                vector = vector + buckets[self.bucket_of[item]]
+            vector = self.prefixes(self.prefix_rows[item, step.level])
+            if self.buckets is not None and step.level == last:  # hybrid: the leaf is one item, its bucket is known
+                vector = vector + self.buckets(self.bucket_of[item])
             out = h.new_zeros(step.valid.shape)
             out[user, beam, code] = (h[user] * vector).sum(-1)
             return out

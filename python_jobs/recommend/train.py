@@ -340,7 +340,6 @@ def get_or_train(
         if registry.is_complete(entry):
             model = build_model(name, data.catalogue, settings)
             model.load_state_dict(torch.load(entry / "model.pt", map_location="cpu", weights_only=False)["model"])
-            model.hold_out(torch.from_numpy(data.held_out))  # scoring reads it too (prefix_ngram's unseen rows)
             return TrainedModel(name, model.to(device).eval(), entry, registry.summary(entry), False)
         model, summary = train_model(name, data, settings, entry, device=device, progress=progress, fp=fp)
         config = {"model": name, "encoder": encoder_config(settings).to_dict(), "settings": settings.model_dump()}

@@ -120,28 +120,3 @@ def test_held_out_items_are_in_the_key_and_no_early_stopping_candidate(tmp_path)
     with_held = holdout_ranks(Favours(), split, 10, "cpu", "toy", 256, held.held_out)
     without = holdout_ranks(Favours(), split, 10, "cpu", "toy", 256)
     assert (with_held == without - 2).all()
-
-
-def test_rows_only_held_out_items_use_stand_in_as_their_trained_siblings_mean_when_scoring():
-    """A (0,0,0,0) and B (0,0,1,0) are trained; C (0,0,2,0) and D (1,0,0,0) are held out. C's level-3 prefix row
-    becomes the mean of A's and B's (its siblings under (0,0)); C's full ID has no trained sibling under (0,0,2), so
-    the level's mean; D's first code is unseen, so every row of D is its level's mean. Training reads raw rows."""
-    codes = np.array([[0, 0, 0, 0], [0, 0, 1, 0], [0, 0, 2, 0], [1, 0, 0, 0]])
-    torch.manual_seed(0)
-    model = PrefixNgramSASRec(codes, CFG)
-    rows, weight = model.prefix_rows, model.prefixes.weight.detach()
-    a, b, c, d = 1, 2, 3, 4
-    raw = model.item_vectors().detach()
-    model.hold_out(torch.tensor([c, d]))
-    assert torch.equal(model.item_vectors(), raw)  # training: untouched
-    model.eval()
-    table = model.tables()[0].detach()
-    mean = lambda *items, level: weight[rows[list(items), level]].mean(0)  # noqa: E731
-    assert torch.allclose(table[rows[c, 2]], mean(a, b, level=2))
-    assert torch.allclose(table[rows[c, 3]], mean(a, b, level=3))
-    for level in range(4):
-        assert torch.allclose(table[rows[d, level]], mean(a, b, level=level))
-    shared = rows[[a, b]].flatten().tolist() + rows[c, :2].tolist()
-    assert torch.equal(table[shared], weight[shared])  # trained rows keep their values
-    vectors = model.item_vectors().detach()
-    assert torch.equal(vectors[[a, b]], raw[[a, b]]) and not torch.allclose(vectors[[c, d]], raw[[c, d]])
