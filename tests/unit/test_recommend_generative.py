@@ -57,7 +57,8 @@ def test_each_representations_step_scores_add_up_to_its_exact_scores(tmp_path, r
     trie = CodeTrie.from_codes(catalogue.codes, settings.sid_codebook_size)
     inputs = torch.tensor([[0, 3, 7, 12], [5, 9, 2, 11], [0, 0, 0, 20]])
     with torch.no_grad():
-        exact = exhaustive_top_k(model.score(inputs)[:, 1:], trie, 10)
+        # every representation's finished beam scores the item's log-probability under the model
+        exact = exhaustive_top_k(model.score(inputs)[:, 1:].log_softmax(-1), trie, 10)
         beam = beam_search(trie, model.step_scorer(inputs, trie), 3, width=20, top_k=10)
     assert torch.equal(beam.items, exact.items)
     assert torch.allclose(beam.scores, exact.scores, atol=1e-5)
