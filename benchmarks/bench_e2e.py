@@ -98,9 +98,9 @@ def main(category: str, preset: str, raw_dir: str, dbt_var: tuple[str, ...], sta
     dbt_vars = {"category": category, "raw_dir": raw_dir}
     dbt_vars.update({k: yaml.safe_load(v) for k, v in (item.split("=", 1) for item in dbt_var)})
     rows = []
-    raw = (REPO / raw_dir / category) if not Path(raw_dir).is_absolute() else Path(raw_dir) / category
+    raw = REPO / raw_dir / category  # an absolute raw_dir replaces REPO (pathlib)
     if not any(raw.glob("*.gz")):
-        command = ["python", "-m", "python_jobs", "sample", "--category", category, "--raw-dir", raw_dir]
+        command = [sys.executable, "-m", "python_jobs", "sample", "--category", category, "--raw-dir", raw_dir]
         seconds, peak = timed([*command, "--preset", preset], logs / "generate.log")
         rows.append({"step": f"generate raw files ({preset})", "seconds": seconds, "peak_mib": peak})
         click.echo(f"generate: {seconds:.0f} s, {peak:,.0f} MiB")
