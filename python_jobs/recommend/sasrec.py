@@ -21,6 +21,7 @@ or sampled (`sampled_softmax_loss`: K negatives shared by the whole batch, log-Q
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import torch
@@ -123,19 +124,20 @@ def init_weights(module: nn.Module) -> None:
 
 
 def sampled_softmax_loss(
-    h: torch.Tensor, pos: torch.Tensor, items: torch.Tensor, negatives: SharedNegatives
+    h: torch.Tensor, pos: torch.Tensor, vectors_of: Callable[[torch.Tensor], torch.Tensor], negatives: SharedNegatives
 ) -> torch.Tensor:
     """Cross-entropy of each target against K shared negatives instead of the whole catalogue.
 
-    h [M, d] hidden states, pos [M] their targets, items [N + 1, d] the item vectors. The full softmax's
+    h [M, d] hidden states, pos [M] their targets, vectors_of(ids) -> [..., d] the output vectors of items (an
+    embedding table, or vectors built from Semantic IDs: only the M + K needed are built). The full softmax's
     denominator is exp(s_pos) + sum over the other items of exp(s_j); the target's term is kept exact and the
     rest is estimated by importance sampling from the draws: each draw counts exp(s_j) / (K * Q(j)), i.e. its
     logit minus log(K * Q(j)) (the log-Q correction; without it popular items are pushed down once per draw, far
     more than the full softmax does). A draw equal to the row's target (an accidental hit) is masked: the
     target is not its own negative. The loss tends to full-softmax CE as K grows, and equals it when the draws
     are every item once under a uniform Q."""
-    pos_logit = (h * items[pos]).sum(-1, keepdim=True)  # [M, 1]
-    neg_logits = h @ items[negatives.ids].T - negatives.log_expected  # [M, K]: one matmul for the batch
+    pos_logit = (h * vectors_of(pos)).sum(-1, keepdim=True)  # [M, 1]
+    neg_logits = h @ vectors_of(negatives.ids).T - negatives.log_expected  # [M, K]: one matmul for the batch
     neg_logits = neg_logits.masked_fill(negatives.ids[None, :] == pos[:, None], float("-inf"))
     logits = torch.cat([pos_logit, neg_logits], 1)
     return F.cross_entropy(logits, torch.zeros_like(pos))  # the target is column 0
@@ -171,7 +173,7 @@ class SASRec(nn.Module):
         has_target = targets > 0
         h, pos = h[has_target], targets[has_target]
         if self.loss_kind == "ce" and isinstance(negatives, SharedNegatives):
-            return sampled_softmax_loss(h, pos, self.items.weight, negatives)
+            return sampled_softmax_loss(h, pos, self.items, negatives)
         if self.loss_kind == "ce":
             # full softmax over the catalogue: the loss that ranks well under full ranking
             logits = h @ self.items.weight.T

@@ -44,13 +44,13 @@ class RecommendSettings(
         "sasrec's loss: ce = full softmax over the catalogue; bce = one sampled negative (the original).", **NOT_KEY
     )
     rec_ce_negatives: NonNegativeInt = setting(
-        "sasrec_ce: 0 = full softmax over the catalogue; K > 0 = sampled softmax against K negatives shared by each "
-        "batch, log-Q corrected, accidental hits masked.",
-        affects_model=("sasrec_ce",),
+        "Softmax over items (sasrec_ce; sid_sasrec prefix_ngram / hybrid): 0 = full softmax over the catalogue; "
+        "K > 0 = sampled softmax against K negatives shared by each batch, log-Q corrected, accidental hits masked.",
+        affects_model=("sasrec_ce", "sid_sasrec"),
     )
     rec_ce_sampler: Literal["uniform", "popularity"] = setting(
-        "sasrec_ce's sampled softmax: draw negatives uniformly or by training-target count + 1.",
-        affects_model=("sasrec_ce",),
+        "The sampled softmax's negatives: drawn uniformly or by training-target count + 1.",
+        affects_model=("sasrec_ce", "sid_sasrec"),
     )
     rec_max_len: PositiveInt = setting("Most recent items a model reads.")
     rec_hidden: PositiveInt = setting("Embedding and hidden width.")

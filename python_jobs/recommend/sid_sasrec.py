@@ -43,7 +43,8 @@ from torch import nn
 
 from python_jobs.generate.beam import Step, StepScores
 from python_jobs.generate.trie import CodeTrie, build_trie, item_tokens
-from python_jobs.recommend.sasrec import EncoderConfig, SequenceEncoder, init_weights
+from python_jobs.recommend.data import SharedNegatives
+from python_jobs.recommend.sasrec import EncoderConfig, SequenceEncoder, init_weights, sampled_softmax_loss
 
 
 class LevelHead(nn.Module):
@@ -211,28 +212,37 @@ class PrefixNgramSASRec(nn.Module):
         full-ID n-gram and hashed rows are not pushed down); they are scored from their prefixes' vectors."""
         self.held_out[items] = True
 
+    def vectors_of(self, items: torch.Tensor) -> torch.Tensor:
+        """[..., d] the vectors of the given items (item 0, padding, = 0): built from their rows only."""
+        vectors = self.prefixes(self.prefix_rows[items]).sum(-2)
+        return vectors if self.buckets is None else vectors + self.buckets(self.bucket_of[items])
+
     def item_vectors(self) -> torch.Tensor:
-        """[N+1, d] every catalogue item's vector (row 0, padding, = 0)."""
-        vectors = self.prefixes(self.prefix_rows).sum(1)
-        return vectors if self.buckets is None else vectors + self.buckets(self.bucket_of)
+        """[N+1, d] every catalogue item's vector."""
+        return self.vectors_of(torch.arange(self.n_items + 1, device=self.prefix_rows.device))
 
-    def hidden(self, inputs: torch.Tensor, vectors: torch.Tensor) -> torch.Tensor:
-        return self.encoder(vectors[inputs], inputs > 0)
+    def hidden(self, inputs: torch.Tensor) -> torch.Tensor:
+        return self.encoder(self.vectors_of(inputs), inputs > 0)
 
-    def loss(self, inputs: torch.Tensor, targets: torch.Tensor, negatives: torch.Tensor | None = None) -> torch.Tensor:
-        """Full-softmax cross-entropy of the next item at every non-padding target (no negatives)."""
-        vectors = self.item_vectors()
-        h = self.hidden(inputs, vectors)
+    def loss(
+        self, inputs: torch.Tensor, targets: torch.Tensor, negatives: SharedNegatives | None = None
+    ) -> torch.Tensor:
+        """Cross-entropy of the next item at every non-padding target: over the whole catalogue, or against
+        shared sampled negatives (rec_ce_negatives; sasrec.sampled_softmax_loss) that build only M + K vectors."""
+        h = self.hidden(inputs)
         has_target = targets > 0
-        logits = h[has_target] @ vectors.T
+        h, pos = h[has_target], targets[has_target]
+        if negatives is not None:
+            return sampled_softmax_loss(h, pos, self.vectors_of, negatives)
+        logits = h @ self.item_vectors().T
         logits[:, 0] = float("-inf")
-        return F.cross_entropy(logits.masked_fill(self.held_out, float("-inf")), targets[has_target])
+        return F.cross_entropy(logits.masked_fill(self.held_out, float("-inf")), pos)
 
     @torch.no_grad()
     def score(self, inputs: torch.Tensor) -> torch.Tensor:
         """[B, N + 1] scores of every catalogue item; column 0 (padding) = -inf."""
-        vectors = self.item_vectors()
-        scores = self.hidden(inputs.to(vectors.device), vectors)[:, -1] @ vectors.T
+        inputs = inputs.to(self.prefix_rows.device)
+        scores = self.hidden(inputs)[:, -1] @ self.item_vectors().T
         scores[:, 0] = float("-inf")
         return scores
 

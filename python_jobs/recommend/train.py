@@ -157,17 +157,23 @@ def training_negatives(
     name: str, split: HoldoutSplit, n_items: int, settings: RecommendSettings, held_out: np.ndarray | None = None
 ) -> Callable[[torch.Tensor, torch.Tensor, torch.Generator], Any]:
     """(inputs, targets, generator) -> what a step's loss takes as negatives: one per position for sasrec_bce,
-    rec_ce_negatives shared draws from Q for a sampled sasrec_ce, None for a full softmax. Items held out of
-    training are never drawn (they do not exist yet)."""
+    rec_ce_negatives shared draws from Q for a sampled softmax over items (sasrec_ce, sid_sasrec's prefix_ngram /
+    hybrid), None for a full softmax (and for the factorised head, whose per-level softmaxes are small). Items held
+    out of training are never drawn (they do not exist yet)."""
     if name == "sasrec_bce":
         return lambda inputs, targets, g: sample_negatives(inputs, targets, n_items, g, held_out)
-    if name == "sasrec_ce" and settings.rec_ce_negatives > 0:
+    if settings.rec_ce_negatives > 0 and has_item_softmax(name, settings):
         q = negative_distribution(split.fit, n_items, settings.rec_ce_sampler)  # once: the training targets' counts
         if held_out is not None and len(held_out):
             q[torch.from_numpy(held_out)] = 0.0
             q = q / q.sum()
         return lambda inputs, targets, g: draw_shared_negatives(q, settings.rec_ce_negatives, g)
     return lambda inputs, targets, g: None
+
+
+def has_item_softmax(name: str, settings: RecommendSettings) -> bool:
+    """Whether the model's loss is a softmax over catalogue items (the cost rec_ce_negatives cuts)."""
+    return name == "sasrec_ce" or (name == "sid_sasrec" and settings.rec_sid_representation != "factorised")
 
 
 def make_optimizer(model: nn.Module, settings: RecommendSettings) -> torch.optim.Optimizer:

@@ -1,6 +1,7 @@
-"""sasrec_ce's sampled softmax (rec_ce_negatives > 0): exactly the full softmax when the draws are every item once
-under a uniform Q, accidental hits masked, the log-Q correction doing its job, seeded draws; and ranks that do not
-depend on how many users a scoring pass takes (rec_score_batch_size)."""
+"""The sampled softmax over items (rec_ce_negatives > 0; sasrec_ce and sid_sasrec's prefix_ngram / hybrid): exactly
+the full softmax when the draws are every item once under a uniform Q, accidental hits masked, the log-Q correction
+doing its job, seeded draws; and ranks that do not depend on how many users a scoring pass takes
+(rec_score_batch_size)."""
 
 from __future__ import annotations
 
@@ -14,13 +15,15 @@ from python_jobs.recommend.data import (
     Sequences,
     SharedNegatives,
     draw_shared_negatives,
+    holdout_split,
     negative_distribution,
     right_align,
 )
 from python_jobs.recommend.sasrec import EncoderConfig, SASRec, sampled_softmax_loss
 from python_jobs.recommend.score_batch import score_batch_size
 from python_jobs.recommend.scoring import model_ranks
-from python_jobs.recommend.train import TrainingData, model_fingerprint, train_model
+from python_jobs.recommend.sid_sasrec import PrefixNgramSASRec
+from python_jobs.recommend.train import TrainingData, model_fingerprint, train_model, training_negatives
 from tests.unit.test_recommend_models import toy_catalogue, toy_sequences, toy_settings
 from tests.unit.test_recommend_ranking import toy_cases
 
@@ -48,12 +51,25 @@ def test_every_item_once_under_a_uniform_q_is_exactly_the_full_softmax(batch):
     h, pos, items = batch
     negatives = every_item_once(negative_distribution([], N, "uniform"))
     # the draws include each row's target: only the accidental-hit mask keeps it from counting twice
-    assert torch.allclose(sampled_softmax_loss(h, pos, items, negatives), full_ce(h, pos, items), atol=1e-6)
+    assert torch.allclose(sampled_softmax_loss(h, pos, items.__getitem__, negatives), full_ce(h, pos, items), atol=1e-6)
 
 
-def test_the_model_takes_the_sampled_loss_when_given_shared_negatives():
+def item_softmax_models() -> dict[str, torch.nn.Module]:
+    """The models whose loss is a softmax over items, each over N items."""
+    cfg = EncoderConfig(max_len=8, hidden=D, blocks=1, heads=1, ffn=D, dropout=0.0)
+    codes = np.stack([np.arange(N) // 16, np.arange(N) // 4 % 4, np.arange(N) % 4], 1)  # distinct 3-code IDs
+    asins = np.array([f"I{i:02d}" for i in range(N)])
+    return {
+        "sasrec_ce": SASRec(N, cfg),
+        "prefix_ngram": PrefixNgramSASRec(codes, cfg),
+        "hybrid": PrefixNgramSASRec(codes, cfg, asins, buckets=8),
+    }
+
+
+@pytest.mark.parametrize("name", ["sasrec_ce", "prefix_ngram", "hybrid"])
+def test_the_model_takes_the_sampled_loss_when_given_shared_negatives(name):
     torch.manual_seed(0)
-    model = SASRec(N, EncoderConfig(max_len=8, hidden=D, blocks=1, heads=1, ffn=D, dropout=0.0))
+    model = item_softmax_models()[name]
     inputs = right_align([np.array([1, 2, 3, 4]), np.array([5, 6])], 8)
     targets = right_align([np.array([2, 3, 4, 9]), np.array([6, 30])], 8)
     negatives = every_item_once(negative_distribution([], N, "uniform"))
@@ -67,7 +83,7 @@ def test_accidental_hits_are_masked(batch):
     h, pos, items = batch
 
     def loss(rows, ids):
-        return sampled_softmax_loss(h[rows], pos[rows], items, SharedNegatives(ids, torch.zeros(len(ids))))
+        return sampled_softmax_loss(h[rows], pos[rows], items.__getitem__, SharedNegatives(ids, torch.zeros(len(ids))))
 
     # the batch's own targets as the draws: each row's target is masked for that row only; the other rows'
     # targets stay genuine negatives
@@ -87,8 +103,10 @@ def test_the_log_q_correction_makes_popularity_draws_estimate_the_full_softmax(b
     assert q[0] == 0 and q[1:8].min() > 10 * q[8:].max()
     draws = draw_shared_negatives(q, 200_000, torch.Generator().manual_seed(1))
     exact = full_ce(h, pos, items)
-    corrected = sampled_softmax_loss(h, pos, items, draws)
-    uncorrected = sampled_softmax_loss(h, pos, items, SharedNegatives(draws.ids, torch.full((len(draws.ids),), 0.0)))
+    corrected = sampled_softmax_loss(h, pos, items.__getitem__, draws)
+    uncorrected = sampled_softmax_loss(
+        h, pos, items.__getitem__, SharedNegatives(draws.ids, torch.full((len(draws.ids),), 0.0))
+    )
     assert corrected.item() == pytest.approx(exact.item(), rel=0.01)
     assert abs(uncorrected.item() - exact.item()) > 0.5  # the draws alone count popular items once per draw
 
@@ -101,7 +119,7 @@ def test_popularity_counts_training_targets_plus_one():
         negative_distribution([], 4, "zipf")
 
 
-def test_sampled_training_is_seeded_and_its_settings_are_in_the_ce_key_only(tmp_path):
+def test_sampled_training_is_seeded_and_its_settings_are_in_the_item_softmax_keys_only(tmp_path):
     settings = toy_settings(tmp_path, rec_epochs=2, rec_patience=2, rec_ce_negatives=6, rec_ce_sampler="popularity")
     catalogue = Catalogue.from_arrow(toy_catalogue())
     data = TrainingData(catalogue, Sequences.from_arrow(toy_sequences(60, 2), catalogue))
@@ -114,9 +132,26 @@ def test_sampled_training_is_seeded_and_its_settings_are_in_the_ce_key_only(tmp_
     assert torch.equal(*draws)
     for var, value in [("rec_ce_negatives", 7), ("rec_ce_sampler", "uniform")]:
         changed = settings.replace(**{var: value})
-        assert model_fingerprint("sasrec_ce", data, changed) != model_fingerprint("sasrec_ce", data, settings)
-        for other in ("sasrec_bce", "sid_sasrec"):
-            assert model_fingerprint(other, data, changed) == model_fingerprint(other, data, settings)
+        for name in ("sasrec_ce", "sid_sasrec"):
+            assert model_fingerprint(name, data, changed) != model_fingerprint(name, data, settings)
+        assert model_fingerprint("sasrec_bce", data, changed) == model_fingerprint("sasrec_bce", data, settings)
+
+
+def test_only_item_softmaxes_draw_shared_negatives(tmp_path):
+    settings = toy_settings(tmp_path, rec_ce_negatives=6)
+    catalogue = Catalogue.from_arrow(toy_catalogue())
+    split = holdout_split(Sequences.from_arrow(toy_sequences(20, 2), catalogue), 0.1, 0)
+    g = torch.Generator().manual_seed(0)
+
+    def draws(name, **changes):
+        return training_negatives(name, split, catalogue.n_items, settings.replace(**changes))(None, None, g)
+
+    for representation in ("prefix_ngram", "hybrid"):
+        assert isinstance(draws("sid_sasrec", rec_sid_representation=representation), SharedNegatives)
+    assert isinstance(draws("sasrec_ce"), SharedNegatives)
+    # the factorised head's per-level softmaxes are exact; 0 negatives = the full softmax
+    assert draws("sid_sasrec", rec_sid_representation="factorised") is None
+    assert draws("sasrec_ce", rec_ce_negatives=0) is None
 
 
 def test_ranks_do_not_depend_on_the_scoring_batch(tmp_path):
