@@ -44,12 +44,17 @@ class RecommendSettings(
         "sasrec's loss: ce = full softmax over the catalogue; bce = one sampled negative (the original).", **NOT_KEY
     )
     rec_ce_negatives: NonNegativeInt = setting(
-        "Softmax over items (sasrec_ce; sid_sasrec prefix_ngram / hybrid): 0 = full softmax over the catalogue; "
-        "K > 0 = sampled softmax against K negatives shared by each batch, log-Q corrected, accidental hits masked.",
-        affects_model=("sasrec_ce", "sid_sasrec"),
+        "sasrec_ce: 0 = full softmax over the catalogue; K > 0 = sampled softmax against K negatives shared by each "
+        "batch, log-Q corrected, accidental hits masked.",
+        affects_model=("sasrec_ce",),
+    )
+    rec_sid_negatives: NonNegativeInt = setting(
+        "sid_sasrec's softmax over items (prefix_ngram, hybrid): 0 = full softmax; K > 0 = sampled, as rec_ce_negatives "
+        "(the factorised head's per-level softmaxes are always exact).",
+        affects_model=("sid_sasrec",),
     )
     rec_ce_sampler: Literal["uniform", "popularity"] = setting(
-        "The sampled softmax's negatives: drawn uniformly or by training-target count + 1.",
+        "The sampled softmaxes' negatives: drawn uniformly or by training-target count + 1.",
         affects_model=("sasrec_ce", "sid_sasrec"),
     )
     rec_max_len: PositiveInt = setting("Most recent items a model reads.")

@@ -119,7 +119,7 @@ def test_popularity_counts_training_targets_plus_one():
         negative_distribution([], 4, "zipf")
 
 
-def test_sampled_training_is_seeded_and_its_settings_are_in_the_item_softmax_keys_only(tmp_path):
+def test_sampled_training_is_seeded_and_each_models_k_is_in_its_own_key_only(tmp_path):
     settings = toy_settings(tmp_path, rec_epochs=2, rec_patience=2, rec_ce_negatives=6, rec_ce_sampler="popularity")
     catalogue = Catalogue.from_arrow(toy_catalogue())
     data = TrainingData(catalogue, Sequences.from_arrow(toy_sequences(60, 2), catalogue))
@@ -130,15 +130,19 @@ def test_sampled_training_is_seeded_and_its_settings_are_in_the_item_softmax_key
     q = negative_distribution([], 20, "uniform")
     draws = [draw_shared_negatives(q, 9, torch.Generator().manual_seed(3)).ids for _ in range(2)]
     assert torch.equal(*draws)
-    for var, value in [("rec_ce_negatives", 7), ("rec_ce_sampler", "uniform")]:
-        changed = settings.replace(**{var: value})
-        for name in ("sasrec_ce", "sid_sasrec"):
-            assert model_fingerprint(name, data, changed) != model_fingerprint(name, data, settings)
-        assert model_fingerprint("sasrec_bce", data, changed) == model_fingerprint("sasrec_bce", data, settings)
+
+    def changed_keys(**change):
+        models = ("sasrec_ce", "sasrec_bce", "sid_sasrec")
+        new = settings.replace(**change)
+        return {m for m in models if model_fingerprint(m, data, new) != model_fingerprint(m, data, settings)}
+
+    assert changed_keys(rec_ce_negatives=7) == {"sasrec_ce"}
+    assert changed_keys(rec_sid_negatives=7) == {"sid_sasrec"}
+    assert changed_keys(rec_ce_sampler="uniform") == {"sasrec_ce", "sid_sasrec"}
 
 
 def test_only_item_softmaxes_draw_shared_negatives(tmp_path):
-    settings = toy_settings(tmp_path, rec_ce_negatives=6)
+    settings = toy_settings(tmp_path, rec_ce_negatives=6, rec_sid_negatives=5)
     catalogue = Catalogue.from_arrow(toy_catalogue())
     split = holdout_split(Sequences.from_arrow(toy_sequences(20, 2), catalogue), 0.1, 0)
     g = torch.Generator().manual_seed(0)
@@ -147,11 +151,12 @@ def test_only_item_softmaxes_draw_shared_negatives(tmp_path):
         return training_negatives(name, split, catalogue.n_items, settings.replace(**changes))(None, None, g)
 
     for representation in ("prefix_ngram", "hybrid"):
-        assert isinstance(draws("sid_sasrec", rec_sid_representation=representation), SharedNegatives)
-    assert isinstance(draws("sasrec_ce"), SharedNegatives)
+        assert len(draws("sid_sasrec", rec_sid_representation=representation).ids) == 5
+    assert len(draws("sasrec_ce").ids) == 6
     # the factorised head's per-level softmaxes are exact; 0 negatives = the full softmax
     assert draws("sid_sasrec", rec_sid_representation="factorised") is None
     assert draws("sasrec_ce", rec_ce_negatives=0) is None
+    assert draws("sid_sasrec", rec_sid_negatives=0) is None
 
 
 def test_ranks_do_not_depend_on_the_scoring_batch(tmp_path):
