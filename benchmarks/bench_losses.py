@@ -2,7 +2,7 @@
 
     flock /work/heavy.lock python benchmarks/bench_losses.py --category sample --category Industrial \\
         --negatives 256 --negatives 1024 --pmixer /tmp/sasrec-pmixer
-    python benchmarks/bench_losses.py --model sid_sasrec --sampler popularity --negatives 1024   # prefix_ngram
+    python benchmarks/bench_losses.py --model sid_sasrec --sampler popularity --negatives 1024 --seeds 3   # prefix_ngram
 
 --model sasrec_ce (default) compares the item-ID SASRec's losses (rec_ce_negatives), with a sasrec_bce row; --model
 sid_sasrec the Semantic-ID model's softmax over items (rec_sid_negatives; rec_sid_representation as set:
@@ -144,6 +144,12 @@ def interval(m: dict) -> str:
     help="Whose softmax over items: the item-ID SASRec (plus a BCE row) or sid_sasrec (prefix_ngram / hybrid).",
 )
 @click.option("--epochs", default=30, show_default=True, help="Most epochs per model (rec_epochs; patience as set).")
+@click.option(
+    "--seeds",
+    default=1,
+    show_default=True,
+    help="Train each loss with seeds rec_seed .. rec_seed + N - 1 (mean ± std).",
+)
 @click.option("--threads", default=2, show_default=True, help="torch threads (pmixer gets the same).")
 @click.option("--pmixer", type=click.Path(file_okay=False, path_type=Path), help="pmixer/SASRec.pytorch checkout.")
 @click.option("--pmixer-epochs", default=3, show_default=True, help="Epochs of pmixer's timing run.")
@@ -153,6 +159,7 @@ def main(
     samplers: tuple[str, ...],
     model: str,
     epochs: int,
+    seeds: int,
     threads: int,
     pmixer: Path | None,
     pmixer_epochs: int,
@@ -182,6 +189,12 @@ def main(
             ]
             if model == "sasrec_ce":
                 runs.append(("bce (1 negative)", "sasrec_bce", base))
+            if seeds > 1:
+                runs = [
+                    (f"{label} (seed {s.rec_seed + i})", name, s.replace(rec_seed=s.rec_seed + i))
+                    for label, name, s in runs
+                    for i in range(seeds)
+                ]
             rows = [(label, run_loss(name, data, cases, s, device, threads)) for label, name, s in runs]
         pm = bench_pmixer(category, threads, pmixer_epochs, pmixer)["seconds_per_epoch"] if pmixer else None
         full = rows[0][1]["holdout"]
@@ -203,6 +216,30 @@ def main(
                 f"| {interval(r['ndcg'])} | {r['epochs']} | {r['s_epoch']:.2f} | {vs_pm} | {r['peak']:.0f} |",
                 flush=True,
             )
+        if seeds > 1:
+            print_seed_means(rows, seeds)
+
+
+def print_seed_means(rows: list[tuple[str, dict]], seeds: int) -> None:
+    """Mean ± std over the seeds of each loss (rows come in runs of `seeds`, one loss each)."""
+    print(f"\n| loss ({seeds} seeds) | held-out NDCG@10 | vs full | val Hit@10 | val NDCG@10 | s/epoch |")
+    print("|---|---|---|---|---|---|")
+    full = None
+    for start in range(0, len(rows), seeds):
+        label = rows[start][0].rsplit(" (seed", 1)[0]
+        runs = [r for _, r in rows[start : start + seeds]]
+
+        def stat(values: list[float], digits: int) -> str:
+            return f"{np.mean(values):.{digits}f} ± {np.std(values, ddof=1):.{digits}f}"
+
+        holdout = float(np.mean([r["holdout"] for r in runs]))
+        full = full if full is not None else holdout
+        print(
+            f"| {label} | {stat([r['holdout'] for r in runs], 4)} | {100 * (holdout / full - 1):+.1f}% "
+            f"| {stat([r['hit']['value'] for r in runs], 3)} | {stat([r['ndcg']['value'] for r in runs], 3)} "
+            f"| {stat([r['s_epoch'] for r in runs], 2)} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -168,3 +168,29 @@ def test_ranks_do_not_depend_on_the_scoring_batch(tmp_path):
     small = model_ranks(model, catalogue, cases, settings.replace(rec_score_batch_size=5))  # 3 batches
     assert one_pass == small
     assert len(set(one_pass["rank"])) > 3  # real ranks, not all alike
+
+
+def test_the_sid_models_siblings_are_exact_and_a_lone_target_gives_no_nan():
+    torch.manual_seed(0)
+    codes = np.stack([np.arange(N) // 16, np.arange(N) // 4 % 4, np.arange(N) % 4], 1)
+    codes[-1, 0] = 9  # item N alone under its first code
+    model = PrefixNgramSASRec(codes, EncoderConfig(max_len=8, hidden=D, blocks=1, heads=1, ffn=D, dropout=0.0))
+    model.hold_out(torch.tensor([3]))
+    h = torch.randn(4, D, requires_grad=True)
+    pos = torch.tensor([1, 20, 2, N])
+    vectors = model.item_vectors()
+    first = torch.from_numpy(codes[:, 0])
+    for row, target in enumerate(pos.tolist()):
+        siblings = [i for i in range(1, N + 1) if first[i - 1] == first[target - 1] and i not in (target, 3)]
+        if siblings:
+            expected = (h[row] @ vectors[siblings].T).logsumexp(0)
+            assert torch.allclose(model.sibling_logsumexp(h, pos)[row], expected, atol=1e-5), row
+    assert model.sibling_logsumexp(h, pos)[3] < -1e29  # no sibling: a term that counts for nothing
+    negatives = draw_shared_negatives(negative_distribution([], N, "uniform"), 5, torch.Generator().manual_seed(0))
+    model.zero_grad()
+    loss = sampled_softmax_loss(
+        h, pos, model.vectors_of, negatives, (model.first_code, model.sibling_logsumexp(h, pos))
+    )
+    loss.backward()
+    assert torch.isfinite(loss) and torch.isfinite(h.grad).all()
+    assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
