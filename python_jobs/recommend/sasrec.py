@@ -21,7 +21,6 @@ or sampled (`sampled_softmax_loss`: K negatives shared by the whole batch, log-Q
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import torch
@@ -126,14 +125,13 @@ def init_weights(module: nn.Module) -> None:
 def sampled_softmax_loss(
     h: torch.Tensor,
     pos: torch.Tensor,
-    vectors_of: Callable[[torch.Tensor], torch.Tensor],
+    items: torch.Tensor,
     negatives: SharedNegatives,
     exact: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> torch.Tensor:
     """Cross-entropy of each target against K shared negatives instead of the whole catalogue.
 
-    h [M, d] hidden states, pos [M] their targets, vectors_of(ids) -> [..., d] the output vectors of items (an
-    embedding table, or vectors built from Semantic IDs: only the M + K needed are built). The full softmax's
+    h [M, d] hidden states, pos [M] their targets, items [N + 1, d] the item vectors. The full softmax's
     denominator is exp(s_pos) + sum over the other items of exp(s_j); the target's term is kept exact and the
     rest is estimated by importance sampling from the draws: each draw counts exp(s_j) / (K * Q(j)), i.e. its
     logit minus log(K * Q(j)) (the log-Q correction; without it popular items are pushed down once per draw, far
@@ -144,8 +142,8 @@ def sampled_softmax_loss(
     exact = (group [N + 1], lse [M]): a stratum scored exactly, the items of the target's group (lse = the
     logsumexp of their logits, target excluded). Draws inside the row's stratum are masked instead of the
     accidental hits alone, so the draws estimate only the sum outside it and nothing counts twice."""
-    pos_logit = (h * vectors_of(pos)).sum(-1, keepdim=True)  # [M, 1]
-    neg_logits = h @ vectors_of(negatives.ids).T - negatives.log_expected  # [M, K]: one matmul for the batch
+    pos_logit = (h * items[pos]).sum(-1, keepdim=True)  # [M, 1]
+    neg_logits = h @ items[negatives.ids].T - negatives.log_expected  # [M, K]: one matmul for the batch
     if exact is None:
         inside, columns = negatives.ids[None, :] == pos[:, None], [pos_logit]
     else:
@@ -185,7 +183,7 @@ class SASRec(nn.Module):
         has_target = targets > 0
         h, pos = h[has_target], targets[has_target]
         if self.loss_kind == "ce" and isinstance(negatives, SharedNegatives):
-            return sampled_softmax_loss(h, pos, self.items, negatives)
+            return sampled_softmax_loss(h, pos, self.items.weight, negatives)
         if self.loss_kind == "ce":
             # full softmax over the catalogue: the loss that ranks well under full ranking
             logits = h @ self.items.weight.T

@@ -51,7 +51,7 @@ def test_every_item_once_under_a_uniform_q_is_exactly_the_full_softmax(batch):
     h, pos, items = batch
     negatives = every_item_once(negative_distribution([], N, "uniform"))
     # the draws include each row's target: only the accidental-hit mask keeps it from counting twice
-    assert torch.allclose(sampled_softmax_loss(h, pos, items.__getitem__, negatives), full_ce(h, pos, items), atol=1e-6)
+    assert torch.allclose(sampled_softmax_loss(h, pos, items, negatives), full_ce(h, pos, items), atol=1e-6)
 
 
 def item_softmax_models() -> dict[str, torch.nn.Module]:
@@ -83,7 +83,7 @@ def test_accidental_hits_are_masked(batch):
     h, pos, items = batch
 
     def loss(rows, ids):
-        return sampled_softmax_loss(h[rows], pos[rows], items.__getitem__, SharedNegatives(ids, torch.zeros(len(ids))))
+        return sampled_softmax_loss(h[rows], pos[rows], items, SharedNegatives(ids, torch.zeros(len(ids))))
 
     # the batch's own targets as the draws: each row's target is masked for that row only; the other rows'
     # targets stay genuine negatives
@@ -103,10 +103,8 @@ def test_the_log_q_correction_makes_popularity_draws_estimate_the_full_softmax(b
     assert q[0] == 0 and q[1:8].min() > 10 * q[8:].max()
     draws = draw_shared_negatives(q, 200_000, torch.Generator().manual_seed(1))
     exact = full_ce(h, pos, items)
-    corrected = sampled_softmax_loss(h, pos, items.__getitem__, draws)
-    uncorrected = sampled_softmax_loss(
-        h, pos, items.__getitem__, SharedNegatives(draws.ids, torch.full((len(draws.ids),), 0.0))
-    )
+    corrected = sampled_softmax_loss(h, pos, items, draws)
+    uncorrected = sampled_softmax_loss(h, pos, items, SharedNegatives(draws.ids, torch.full((len(draws.ids),), 0.0)))
     assert corrected.item() == pytest.approx(exact.item(), rel=0.01)
     assert abs(uncorrected.item() - exact.item()) > 0.5  # the draws alone count popular items once per draw
 
@@ -184,12 +182,12 @@ def test_the_sid_models_siblings_are_exact_and_a_lone_target_gives_no_nan():
         siblings = [i for i in range(1, N + 1) if first[i - 1] == first[target - 1] and i not in (target, 3)]
         if siblings:
             expected = (h[row] @ vectors[siblings].T).logsumexp(0)
-            assert torch.allclose(model.sibling_logsumexp(h, pos)[row], expected, atol=1e-5), row
-    assert model.sibling_logsumexp(h, pos)[3] < -1e29  # no sibling: a term that counts for nothing
+            assert torch.allclose(model.sibling_logsumexp(h, pos, vectors)[row], expected, atol=1e-5), row
+    assert model.sibling_logsumexp(h, pos, vectors)[3] < -1e29  # no sibling: a term that counts for nothing
     negatives = draw_shared_negatives(negative_distribution([], N, "uniform"), 5, torch.Generator().manual_seed(0))
     model.zero_grad()
     loss = sampled_softmax_loss(
-        h, pos, model.vectors_of, negatives, (model.first_code, model.sibling_logsumexp(h, pos))
+        h, pos, vectors, negatives, (model.first_code, model.sibling_logsumexp(h, pos, vectors))
     )
     loss.backward()
     assert torch.isfinite(loss) and torch.isfinite(h.grad).all()
