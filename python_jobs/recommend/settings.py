@@ -49,8 +49,8 @@ class RecommendSettings(
         affects_model=("sasrec_ce",),
     )
     rec_sid_negatives: NonNegativeInt = setting(
-        "sid_sasrec's softmax over items (prefix_ngram, hybrid): 0 = full softmax; K > 0 = sampled, as rec_ce_negatives "
-        "(the factorised head's per-level softmaxes are always exact).",
+        "sid_sasrec's softmax over items (prefix_ngram, hybrid): 0 = full softmax; K > 0 = sampled as rec_ce_negatives, "
+        "with the target's siblings under its first code scored exactly (factorised: always exact, small softmaxes).",
         affects_model=("sid_sasrec",),
     )
     rec_ce_sampler: Literal["uniform", "popularity"] = setting(
