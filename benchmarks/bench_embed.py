@@ -1,8 +1,10 @@
-"""Stage-3 embeddings on the CPU: items/s of each way to run the packaged MiniLM, on the same texts, in one run.
+"""Stage-3 embeddings on the CPU: items/s of each way to run the packaged MiniLM, and what a faster one changes.
 
-    python benchmarks/bench_embed.py --category sample --category Industrial --limit 512
-    python benchmarks/bench_embed.py --category Industrial --limit 0 --repeats 2     # every item, best of 2
+    python benchmarks/bench_embed.py speed --category sample --category Industrial --limit 512
+    python benchmarks/bench_embed.py speed --category Industrial --limit 0 --repeats 2     # every item, best of 2
+    python benchmarks/bench_embed.py compare --reference /tmp/fp32/output --candidate data/output
 
+`speed`:
 Texts: `item_context` of `data/output/<category>/items_enriched.parquet` (dbt's; build stages 1-2 first), the
 first --limit in parent_asin order (0 = all). Every path embeds the same texts without the cache, model load
 excluded, after a one-batch warm-up; the reference is the bare fp32 model batched as before issue 19 (by
@@ -18,6 +20,12 @@ Paths:
   int8 dynamic (torch.ao)  quantize_dynamic of every Linear, per-channel weights; only where torch still has it
 
 Writes the table to benchmarks/results/embed_speed.md (--out). Not a test: the numbers depend on the machine.
+
+`compare`: two builds of stage 3 (dbt's parquet outputs, OUT_DIR/<category>/) that differ only in how the
+embeddings were computed, e.g. `embedding_cpu_precision: fp32` with `out_dir: /tmp/fp32/output` against the
+default: per-item cosine over every item (`item_embeddings`), and the Semantic IDs' raw unique share (before
+the collision policy, `sid_model`), final 3-code unique share (`sid_uniqueness`) and per-level perplexity
+(`sid_level_usage`) of each, with the differences. Writes benchmarks/results/embed_speed_ids.md.
 """
 
 from __future__ import annotations
@@ -96,15 +104,26 @@ def paths(config, batch_size: int) -> dict[str, Callable[[list[str]], np.ndarray
     return out
 
 
-@click.command()
-@click.option("--category", "categories", multiple=True, default=("sample", "Industrial"), show_default=True)
+@click.group()
+def cli() -> None:
+    pass
+
+
+CATEGORIES = click.option(
+    "--category", "categories", multiple=True, default=("sample", "Industrial"), show_default=True
+)
+
+
+@cli.command()
+@CATEGORIES
 @click.option("--limit", type=click.IntRange(0), default=512, show_default=True, help="Texts per category; 0 = all.")
 @click.option("--repeats", type=click.IntRange(1), default=1, show_default=True, help="Best of N timed passes.")
 @click.option("--threads", type=click.IntRange(1), default=None, help="torch threads (default: torch's).")
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), default=REPO / "benchmarks/results/embed_speed.md"
 )
-def main(categories, limit, repeats, threads, out) -> None:
+def speed(categories, limit, repeats, threads, out) -> None:
+    """items/s and per-item cosine of each path on the same texts."""
     import torch
 
     from python_jobs.semantic_ids.embed import cosine_per_item
@@ -182,5 +201,67 @@ def write_table(rows, out: Path, limit: int, repeats: int, threads: int, load_be
     click.echo(f"-> {out}")
 
 
+def read(out_dir: Path, category: str, table: str):
+    path = out_dir / category / f"{table}.parquet"
+    if not path.is_file():
+        raise click.ClickException(f"{path} not found: build stage 3 of {category} with out_dir {out_dir} first")
+    return pq.read_table(path)
+
+
+def id_quality(out_dir: Path, category: str) -> dict[str, float]:
+    model = read(out_dir, category, "sid_model").to_pylist()[0]
+    unique = read(out_dir, category, "sid_uniqueness").to_pylist()[0]
+    usage = sorted(read(out_dir, category, "sid_level_usage").to_pylist(), key=lambda r: r["level"])
+    out = {
+        "raw unique share %": 100 * model["unique_share_before_collision_policy"],
+        "unique share % (after policy)": 100 * unique["unique_share_3code"],
+    }
+    for row in usage:
+        out[f"perplexity level {row['level']}"] = row["perplexity"]
+    return out
+
+
+@cli.command()
+@CATEGORIES
+@click.option(
+    "--reference", type=click.Path(file_okay=False, path_type=Path), required=True, help="fp32 build's out_dir."
+)
+@click.option("--candidate", type=click.Path(file_okay=False, path_type=Path), required=True, help="Faster build's.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), default=REPO / "benchmarks/results/embed_speed_ids.md"
+)
+def compare(categories, reference, candidate, out) -> None:
+    """Per-item cosine over every item and the Semantic IDs' quality of two stage-3 builds."""
+    from python_jobs.semantic_ids.embed import cosine_per_item
+
+    lines = [
+        "### Semantic IDs from fp32 and from the faster embeddings: two stage-3 builds, every item",
+        "",
+        f"`python benchmarks/bench_embed.py compare --reference {reference} --candidate {candidate}`",
+        "",
+        "| category | items | embeddings (model key) | min cos | mean cos | figure | fp32 | faster | difference |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for category in categories:
+        ref, cand = (read(d, category, "item_embeddings").sort_by("parent_asin") for d in (reference, candidate))
+        if ref.column("parent_asin").to_pylist() != cand.column("parent_asin").to_pylist():
+            raise click.ClickException(f"{category}: the two builds embed different items")
+        vectors = [np.stack(t.column("embedding").to_numpy(zero_copy_only=False)) for t in (ref, cand)]
+        cos = cosine_per_item(*vectors)
+        keys = " vs ".join(f"`{t.column('model')[0].as_py().split('|')[3]}`" for t in (ref, cand))
+        a, b = id_quality(reference, category), id_quality(candidate, category)
+        for i, figure in enumerate(a):
+            head = [category, f"{len(cos):,}", keys, f"{cos.min():.5f}", f"{cos.mean():.5f}"] if i == 0 else [""] * 5
+            lines.append(
+                "| "
+                + " | ".join([*head, figure, f"{a[figure]:.2f}", f"{b[figure]:.2f}", f"{b[figure] - a[figure]:+.2f}"])
+                + " |"
+            )
+        click.echo(f"{category}: {len(cos)} items, cosine min {cos.min():.5f} mean {cos.mean():.5f}; {a} -> {b}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines) + "\n")
+    click.echo(f"-> {out}")
+
+
 if __name__ == "__main__":
-    main()
+    cli()
