@@ -181,7 +181,7 @@ def write_table(rows, out: Path, limit: int, repeats: int, threads: int, load_be
     lines = [
         "### Item embeddings on the CPU: packaged all-MiniLM-L6-v2, max_length 256, batch 64",
         "",
-        f"`python benchmarks/bench_embed.py --limit {limit} --repeats {repeats}`; {platform.machine()} {cpu}, "
+        f"`python benchmarks/bench_embed.py speed --limit {limit} --repeats {repeats}`; {platform.machine()} {cpu}, "
         f"native bf16: {'yes' if bf16 else 'no'}, {threads} torch threads, torch {torch.__version__}, "
         f"sentence-transformers {sentence_transformers.__version__}; load average {load_before:.1f} before, "
         f"{load_after:.1f} after (shared machine: CPU seconds are the steadier figure). Cosine: each item's vector "
