@@ -122,7 +122,8 @@ class EmbedConfig:
         half-precision weights run as they always did."""
         if self.cpu_precision != "bf16-autocast" or self.dtype != "float32":
             return False
-        return self.device == "cpu" or resolve_device(self.device) == "cpu"  # "cpu" without importing torch
+        # only auto needs torch to know; an explicit cuda on a machine without one fails at load, as it always did
+        return resolve_device("auto") == "cpu" if self.device == "auto" else self.device == "cpu"
 
     def model_key(self) -> str:
         """Everything that changes a vector: part of the cache key and stored beside each embedding.

@@ -189,6 +189,7 @@ def test_cpu_precision_is_in_the_key_and_applies_on_the_cpu_only(tmp_path, fake,
     monkeypatch.setattr(embed, "resolve_device", lambda device: "cuda")
     on_gpu = embed_config(device="auto", cpu_precision="bf16-autocast")
     assert not on_gpu.cpu_autocast and on_gpu.model_key() == fp32.model_key()
+    assert not embed_config(device="cuda:0", cpu_precision="bf16-autocast").cpu_autocast
     with pytest.raises(ValueError, match="cpu_precision"):
         embed_config(cpu_precision="int8")
 
