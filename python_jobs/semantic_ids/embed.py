@@ -19,7 +19,7 @@ batch is committed to the cache at once, so a killed run loses one batch. The en
 every text is cached (sentence-transformers takes ~5-10 s to import).
 
 On the CPU, `cpu_precision="bf16-autocast"` (the default) runs the fp32 model under torch.autocast(bfloat16): the
-matrix products in bf16, LayerNorm, softmax, pooling and normalisation in fp32: with token-count batches 1.6-1.9x
+matrix products in bf16, LayerNorm, softmax, pooling and normalisation in fp32: with token-count batches 1.5-2.0x
 less CPU time than the fp32 model batched by characters, on a CPU with native bf16 (AVX512-BF16 / AMX), and a
 per-item cosine to the fp32 vectors >= 0.9999 (benchmarks/bench_embed.py).
 A GPU, and explicit half-precision weights (`dtype`), keep their own path; the key says which one ran.

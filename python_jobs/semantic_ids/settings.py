@@ -46,7 +46,7 @@ class SemanticIdSettings(uses(PrepareSettings, "category", "out_dir"), StageSett
     )
     embedding_cpu_precision: Literal["bf16-autocast", "fp32"] = setting(
         "How the float32 encoder runs on the CPU: bf16-autocast = matrix products in bf16, LayerNorm, softmax "
-        "and pooling in fp32 (1.6-1.9x less CPU time than fp32 where the CPU has AVX512-BF16 or AMX; cosine to fp32 "
+        "and pooling in fp32 (1.5-2.0x less CPU time than fp32 where the CPU has AVX512-BF16 or AMX; cosine to fp32 "
         ">= 0.9999, benchmarks/bench_embed.py); fp32 = the plain model (pick it on a CPU without native bf16). "
         "A GPU and a half-precision embedding_dtype keep their own path. Part of the cache key.",
         **NOT_KEY,
