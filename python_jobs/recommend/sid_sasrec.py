@@ -209,10 +209,10 @@ class PrefixNgramSASRec(nn.Module):
         # the sampled softmax's exact stratum: items grouped by first code (row 0, padding, in no group)
         first = np.concatenate([[-1], np.asarray(codes)[:, 0]]).astype(np.int64)
         order = np.argsort(first[1:], kind="stable") + 1
-        starts = np.searchsorted(first[order], np.arange(first.max() + 2))
         self.register_buffer("first_code", torch.from_numpy(first), persistent=False)
         self.register_buffer("by_first_code", torch.from_numpy(order), persistent=False)
-        self.first_code_starts = starts.tolist()  # group c = by_first_code[starts[c] : starts[c + 1]]
+        # items per first code, 0..max (torch.split of by_first_code by these sizes gives group c as block c)
+        self.first_code_sizes = np.bincount(first[1:], minlength=first.max() + 1).tolist()
 
     def hold_out(self, items: torch.Tensor) -> None:
         """Items that did not exist when the model was trained: never a class of the training softmax (their own
@@ -259,9 +259,8 @@ class PrefixNgramSASRec(nn.Module):
         codes, counts = torch.unique_consecutive(group[order], return_counts=True)
         row_blocks = torch.split(h[order], counts.tolist())
         target_blocks = torch.split(pos[order], counts.tolist())
-        sizes = np.diff(self.first_code_starts).tolist()
-        item_blocks = torch.split(self.by_first_code, sizes)
-        vector_blocks = torch.split(vectors[self.by_first_code], sizes)
+        item_blocks = torch.split(self.by_first_code, self.first_code_sizes)
+        vector_blocks = torch.split(vectors[self.by_first_code], self.first_code_sizes)
         lse = []
         for code, rows, targets in zip(codes.tolist(), row_blocks, target_blocks):
             items = item_blocks[code]
