@@ -45,5 +45,5 @@ for key, value in load_file(str(src / "model.safetensors")).items():
 save_file(packed, str(dst / "packed.safetensors"))
 PY
 tar -C /tmp/pack/minilm -cJf .gpu/minilm.tar.xz model packed.safetensors
-cp benchmarks/device/run_e2e.sh benchmarks/device/run_stage05.sh benchmarks/device/unpack_model.py .gpu/
+cp benchmarks/device/setup.sh benchmarks/device/run_e2e.sh benchmarks/device/run_stage05.sh benchmarks/device/unpack_model.py .gpu/
 ls -la .gpu

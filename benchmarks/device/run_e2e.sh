@@ -4,12 +4,8 @@
 set -u
 cd "$(dirname "$0")/.."
 START=$(date +%s)
-tar -C /tmp -xJf .gpu/site312.tar.xz && mkdir -p /tmp/mini && tar -C /tmp/mini -xJf .gpu/minilm.tar.xz || exit 3
-python3 .gpu/unpack_model.py /tmp/mini /tmp/site312 || exit 4
-mkdir -p /tmp/site312/bin
-printf '#!/usr/bin/env python3\nimport sys\nfrom dbt.cli.main import cli\nsys.exit(cli())\n' > /tmp/site312/bin/dbt
-chmod +x /tmp/site312/bin/dbt
-export PYTHONPATH=/tmp/site312:$PWD PATH=/tmp/site312/bin:$PATH DBT_SEND_ANONYMOUS_USAGE_STATS=false WANDB_MODE=disabled PYTHONUNBUFFERED=1
+. .gpu/setup.sh
+mkdir -p /tmp/mini && tar -C /tmp/mini -xJf .gpu/minilm.tar.xz && python3 .gpu/unpack_model.py /tmp/mini /tmp/site312 || exit 4
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 python3 -c "import torch, duckdb, dbt.version, sentence_transformers as st, transformers, pyarrow, numpy; print('torch', torch.__version__, 'cuda', torch.cuda.is_available(), 'duckdb', duckdb.__version__, 'dbt', dbt.version.__version__, 'st', st.__version__, 'transformers', transformers.__version__, 'pyarrow', pyarrow.__version__, 'numpy', numpy.__version__)" || exit 5
 nproc; free -g | head -2

@@ -3,12 +3,9 @@
 set -u
 cd "$(dirname "$0")/.."
 START=$(date +%s)
-tar -C /tmp -xJf .gpu/site312.tar.xz || exit 3
-mkdir -p /tmp/site312/bin data
-printf '#!/usr/bin/env python3\nimport sys\nfrom dbt.cli.main import cli\nsys.exit(cli())\n' > /tmp/site312/bin/dbt
-chmod +x /tmp/site312/bin/dbt
+. .gpu/setup.sh
+mkdir -p data
 cp .gpu/wh.duckdb data/warehouse.duckdb
-export PYTHONPATH=/tmp/site312:$PWD PATH=/tmp/site312/bin:$PATH DBT_SEND_ANONYMOUS_USAGE_STATS=false WANDB_MODE=disabled PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader,nounits -l 1 > /tmp/gpu_util.csv 2>&1 &
 echo "setup $(( $(date +%s) - START )) s"
 timeout ${E2E_TIMEOUT:-380} python3 benchmarks/bench_e2e.py --category Synthetic --preset full --stage stage_05 --out /tmp/res/e2e_Synthetic_gpu_stage05
