@@ -159,8 +159,8 @@ def segment_logsumexp(values: torch.Tensor, segment: torch.Tensor, n_segments: i
     """values [B, C], segment [C] in 0..S-1 -> [B, S] logsumexp of each segment's values."""
     index = segment.expand_as(values)
     top = values.new_full((values.size(0), n_segments), float("-inf")).scatter_reduce(
-        1, index, values.detach(), reduce="amax", include_self=True
-    )  # only a shift for stability, cancelled in the result: no gradient through it (the exact one is 0)
+        1, index, values, reduce="amax", include_self=True
+    )
     total = values.new_zeros(values.size(0), n_segments).scatter_add(1, index, (values - top.gather(1, index)).exp())
     return top + total.log()
 
@@ -334,8 +334,11 @@ class PrefixNgramSASRec(nn.Module):
         targets = torch.cat([pos, pos.new_zeros(1)])[pair_rows]
         left_out = (items[:, None, :] == targets[:, :, None]) | ((items == 0) | self.held_out[items])[:, None, :]
         lse = logits.masked_fill(left_out, -1e30).logsumexp(2)  # [P, r]
-        merged = segment_logsumexp(lse.T, pair_tile, len(code_of_tile))  # [r, row tiles]
-        return torch.empty_like(h[:, 0]).index_copy(0, order, merged[rank % r, tile_of_row])
+        # a row tile's pairs side by side (-1e30 past its code's last item tile), merged by one more logsumexp; an
+        # index_put of distinct cells, not a scatter_add, which is not deterministic on CUDA
+        grid = lse.new_full((len(code_of_tile), int(n_item_tiles.max()), r), -1e30).index_put((pair_tile, nth), lse)
+        merged = grid.logsumexp(1)  # [row tiles, r]
+        return torch.empty_like(h[:, 0]).index_copy(0, order, merged[tile_of_row, rank % r])
 
     @torch.no_grad()
     def score(self, inputs: torch.Tensor) -> torch.Tensor:
