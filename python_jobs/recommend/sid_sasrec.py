@@ -211,7 +211,8 @@ def item_buckets(asins: np.ndarray, buckets: int) -> np.ndarray:
     return np.asarray([0, *body], dtype=np.int64)
 
 
-# tile sizes of the exact sibling stratum (PrefixNgramSASRec.sibling_logsumexp): measured at the full preset
+# rows x items per tile of the exact sibling stratum (PrefixNgramSASRec.sibling_logsumexp): on full-preset batches
+# (500-850 target rows) 16 x 64 was the fastest of 4-64 rows x 32-256 items, 8-16 x 64-128 within ~10% of it
 ROW_TILE, SIBLING_TILE = 16, 64
 
 
@@ -306,12 +307,13 @@ class PrefixNgramSASRec(nn.Module):
         item_vectors().
 
         A block-diagonal product (each row against its own code's items only) done as one batched matmul, with no
-        Python loop over the codes of the batch (one small matmul per code cost ~6x the rest of a sampled step):
-        the rows, sorted by first code, are cut into tiles of `row_tile` rows of one code, each code's items into
-        tiles (`sibling_tiles`, built once), and every row tile meets every item tile of its code
-        (a pair); padding slots are masked. Each pair gives a logsumexp per row, and a row's pairs are merged with
-        one more. The tiles bound the padding: a code with few rows in the batch or few items wastes at most one
-        partial tile, where padding each code to the largest code's size would multiply the work ~6x here."""
+        Python loop over the codes of the batch (~150 small matmuls per full-preset step, each with its mask and
+        logsumexp, forward and backward): the rows, sorted by first code, are cut into tiles of `row_tile` rows of
+        one code, each code's items into tiles (`sibling_tiles`, built once), and every row tile meets every item
+        tile of its code (a pair); padding slots are masked. Each pair gives a logsumexp per row, and a row's pairs
+        are merged with one more. The tiles bound the padding to one partial tile per code and side: padding every
+        code to the largest (1,616 items at the full preset) and to the batch's most frequent code's rows would
+        hold 15-20x the real logits of a full-preset batch."""
         m, r = len(pos), self.row_tile
         group = self.first_code[pos]
         order = torch.argsort(group, stable=True)
