@@ -3,6 +3,8 @@
     flock /work/heavy.lock python benchmarks/bench_losses.py --category sample --category Industrial \\
         --negatives 256 --negatives 1024 --pmixer /tmp/sasrec-pmixer
     python benchmarks/bench_losses.py --model sid_sasrec --sampler popularity --negatives 1024 --seeds 3   # prefix_ngram
+    flock /work/heavy.lock python benchmarks/bench_losses.py --model sid_sasrec --category Synthetic --sampler popularity \\
+        --negatives 1024 --time-steps 30 --threads 1                                       # seconds per step only
 
 --model sasrec_ce (default) compares the item-ID SASRec's losses (rec_ce_negatives), with a sasrec_bce row; --model
 sid_sasrec the Semantic-ID model's softmax over items (rec_sid_negatives; rec_sid_representation as set:
@@ -25,6 +27,9 @@ a markdown table per category:
   over the step (Linux: VmHWM, reset to the current RSS through /proc/self/clear_refs just before the step, minus
   VmRSS then). Not getrusage's ru_maxrss: in a spawned process it starts at the parent's peak RSS (Linux carries
   it over fork + exec), so it would report the parent's size.
+--time-steps N times steps instead (for a catalogue too large to train every loss to the end): N training steps of
+each loss on the epoch-0 batches of the default settings, after 2 untimed ones, as wall and CPU seconds per step
+(median and mean; CPU = the process's, so it exceeds wall when several threads work), with the step peak.
 Not a test: the numbers depend on the machine and its load.
 """
 
@@ -120,6 +125,54 @@ def run_loss(name: str, data, cases, settings: RecommendSettings, device: str, t
     }
 
 
+def step_seconds(name: str, data, settings: RecommendSettings, device: str, threads: int, steps: int) -> dict:
+    """Seconds per training step (forward, backward, AdamW) over `steps` epoch-0 batches, after 2 untimed ones."""
+    from python_jobs.recommend.data import batches
+
+    peak = step_peak_mib(name, data, settings, device, threads)
+    split = holdout_split(data.train, settings.rec_holdout_share, settings.rec_seed)
+    torch.manual_seed(settings.rec_seed)
+    model = build_model(name, data.catalogue, settings).to(device).train()
+    optimizer = make_optimizer(model, settings)
+    draw = training_negatives(name, split, data.catalogue.n_items, settings)
+    generator = torch.Generator().manual_seed(settings.rec_seed)
+    wall, cpu = [], []
+    for i, (inputs, targets) in enumerate(
+        batches(split.fit, settings.rec_batch_size, settings.rec_max_len, settings.rec_seed, 0)
+    ):
+        if i == steps + 2:
+            break
+        negs = draw(inputs, targets, generator)
+        args = (inputs.to(device), targets.to(device), None if negs is None else negs.to(device))
+        started, cpu_started = time.perf_counter(), time.process_time()
+        loss = model.loss(*args)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+        if i >= 2:
+            wall.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - cpu_started)
+    return {"wall": wall, "cpu": cpu, "peak": peak}
+
+
+def print_step_times(category: str, model: str, data, runs: list, device: str, threads: int, steps: int) -> None:
+    print(
+        f"\n### {category}, {model}: {data.catalogue.n_items:,} items; seconds per training step over {steps} steps; "
+        f"{device}, {threads} threads\n"
+    )
+    print("| loss | wall s/step median (mean) | CPU s/step median (mean) | step peak MiB |")
+    print("|---|---|---|---|")
+    for label, name, settings in runs:
+        r = step_seconds(name, data, settings, device, threads, steps)
+        print(
+            f"| {label} | {np.median(r['wall']):.3f} ({np.mean(r['wall']):.3f}) "
+            f"| {np.median(r['cpu']):.3f} ({np.mean(r['cpu']):.3f}) | {r['peak']:.0f} |",
+            flush=True,
+        )
+
+
 def interval(m: dict) -> str:
     return f"{m['value']:.3f} [{m['ci_low']:.3f}, {m['ci_high']:.3f}]"
 
@@ -153,6 +206,7 @@ def interval(m: dict) -> str:
 @click.option("--threads", default=2, show_default=True, help="torch threads (pmixer gets the same).")
 @click.option("--pmixer", type=click.Path(file_okay=False, path_type=Path), help="pmixer/SASRec.pytorch checkout.")
 @click.option("--pmixer-epochs", default=3, show_default=True, help="Epochs of pmixer's timing run.")
+@click.option("--time-steps", default=0, show_default=True, help="N > 0: only time N training steps of each loss.")
 def main(
     categories: tuple[str, ...],
     negatives: tuple[int, ...],
@@ -163,6 +217,7 @@ def main(
     threads: int,
     pmixer: Path | None,
     pmixer_epochs: int,
+    time_steps: int,
 ) -> None:
     """Train and evaluate the model with each loss; print one markdown table per category."""
     torch.set_num_threads(threads)
@@ -175,7 +230,6 @@ def main(
             base = RecommendSettings.load(
                 {"category": category, "rec_registry_dir": registry, "rec_epochs": epochs, "rec_device": device}
             )
-            cases = eval_cases(train, val, base.replace(rec_protocols=["full"]))
             if model == "sid_sasrec" and base.rec_sid_representation == "factorised":
                 raise click.UsageError(
                     "the factorised sid_sasrec has no softmax over items: set another representation"
@@ -189,6 +243,10 @@ def main(
             ]
             if model == "sasrec_ce":
                 runs.append(("bce (1 negative)", "sasrec_bce", base))
+            if time_steps:
+                print_step_times(category, model, data, runs, device, threads, time_steps)
+                continue
+            cases = eval_cases(train, val, base.replace(rec_protocols=["full"]))
             if seeds > 1:
                 runs = [
                     (f"{label} (seed {s.rec_seed + i})", name, s.replace(rec_seed=s.rec_seed + i))

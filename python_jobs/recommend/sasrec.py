@@ -122,6 +122,63 @@ def init_weights(module: nn.Module) -> None:
                 module.weight[module.padding_idx].zero_()
 
 
+# items x rows of one chunk of full_softmax_loss's logits: 2^22 floats (16 MiB) stay under glibc's largest mmap
+# threshold (32 MiB), so the chunks reuse heap memory; a larger buffer is mapped afresh, page by page, at every use
+FULL_SOFTMAX_CHUNK = 1 << 22
+
+
+def full_softmax_loss(h: torch.Tensor, pos: torch.Tensor, items: torch.Tensor, held_out: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy of each row's target over every item but padding (column 0) and the held-out ones:
+    F.cross_entropy(h @ items.T masked, pos), computed a chunk of rows at a time.
+
+    h [M, d], pos [M], items [N + 1, d], held_out [N + 1] bool. The gradient of a chunk (softmax minus the target's
+    one-hot, times h or items) is taken while its logits are at hand, so no [M, N + 1] tensor ever exists: the
+    whole-batch version held several (logits, masked copy, log-softmax, their gradients; ~5 GB for the longest
+    batch of the full preset), the chunked one one chunk's. Same arithmetic, row by row."""
+    excluded = held_out.clone()
+    excluded[0] = True
+    return _ChunkedSoftmaxCE.apply(h, items, pos, excluded, max(1, FULL_SOFTMAX_CHUNK // items.size(0)))
+
+
+class _ChunkedSoftmaxCE(torch.autograd.Function):
+    """full_softmax_loss's autograd: the gradients come out of the forward pass (the loss is a scalar mean, so they
+    are the per-row gradients scaled by the incoming one), and the backward only scales them."""
+
+    @staticmethod
+    def forward(ctx, h, items, pos, excluded, rows):
+        need_h, need_items = ctx.needs_input_grad[:2]
+        total = h.new_zeros((), dtype=torch.float64)
+        grad_h = torch.empty_like(h) if need_h else None
+        grad_items = torch.zeros_like(items) if need_items else None
+        for start in range(0, len(pos), rows):
+            hc, target = h[start : start + rows], pos[start : start + rows]
+            logits = (hc @ items.T).masked_fill_(excluded, float("-inf"))
+            lse = logits.logsumexp(1, keepdim=True)
+            total += (lse.squeeze(1) - logits.gather(1, target[:, None]).squeeze(1)).sum()
+            if need_h or need_items:
+                grad = logits.sub_(lse).exp_()  # the softmax, in place of the logits
+                grad[torch.arange(len(target), device=target.device), target] -= 1
+                if need_h:
+                    grad_h[start : start + rows] = grad @ items
+                if need_items:
+                    grad_items.addmm_(grad.T, hc)
+        ctx.save_for_backward(grad_h, grad_items)
+        ctx.rows = len(pos)
+        return (total / len(pos)).to(h.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        grad_h, grad_items = ctx.saved_tensors
+        scale = grad_out / ctx.rows
+        return (
+            None if grad_h is None else grad_h * scale,
+            None if grad_items is None else grad_items * scale,
+            None,
+            None,
+            None,
+        )
+
+
 def sampled_softmax_loss(
     h: torch.Tensor,
     pos: torch.Tensor,
@@ -186,9 +243,7 @@ class SASRec(nn.Module):
             return sampled_softmax_loss(h, pos, self.items.weight, negatives)
         if self.loss_kind == "ce":
             # full softmax over the catalogue: the loss that ranks well under full ranking
-            logits = h @ self.items.weight.T
-            logits[:, 0] = float("-inf")
-            return F.cross_entropy(logits.masked_fill(self.held_out, float("-inf")), pos)
+            return full_softmax_loss(h, pos, self.items.weight, self.held_out)
         if negatives is None:
             raise ValueError("the bce loss needs one sampled negative per target")
         # the original: the target against one uniformly sampled item the user never interacted with

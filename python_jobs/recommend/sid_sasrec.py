@@ -44,7 +44,13 @@ from torch import nn
 from python_jobs.generate.beam import Step, StepScores
 from python_jobs.generate.trie import CodeTrie, build_trie, item_tokens
 from python_jobs.recommend.data import SharedNegatives
-from python_jobs.recommend.sasrec import EncoderConfig, SequenceEncoder, init_weights, sampled_softmax_loss
+from python_jobs.recommend.sasrec import (
+    EncoderConfig,
+    SequenceEncoder,
+    full_softmax_loss,
+    init_weights,
+    sampled_softmax_loss,
+)
 
 
 class LevelHead(nn.Module):
@@ -175,11 +181,53 @@ def prefix_ids(codes: np.ndarray) -> np.ndarray:
     return out
 
 
+class RowSums(torch.autograd.Function):
+    """(weight [R, d], rows [N, L]) -> [N, d], out[i] = sum over l of weight[rows[i, l]]; row 0 of the weight is
+    padding: it gets no gradient (nn.Embedding's padding_idx=0). The same sums as an embedding lookup followed by
+    .sum(1), without its [N, L, d] intermediate: the forward is F.embedding_bag's (its fast path is the one without
+    padding_idx, ~10x faster on CPU than with it), the backward one index_add per column (~3x faster than
+    embedding_bag's own backward at the full preset's 66k items x 4 prefixes)."""
+
+    @staticmethod
+    def forward(ctx, weight, rows):
+        ctx.save_for_backward(rows)
+        ctx.weight_rows = weight.size(0)
+        return F.embedding_bag(rows, weight, mode="sum")
+
+    @staticmethod
+    def backward(ctx, grad):
+        (rows,) = ctx.saved_tensors
+        grad_weight = grad.new_zeros(ctx.weight_rows, grad.size(1))
+        for column in rows.unbind(1):
+            grad_weight.index_add_(0, column, grad)
+        grad_weight[0] = 0
+        return grad_weight, None
+
+
 def item_buckets(asins: np.ndarray, buckets: int) -> np.ndarray:
     """[N+1] hashed item-ID row of each item (row 0 = padding): the project's md5 bucket rule (macros/hash_bucket.sql)
     with `buckets` rows instead of 10,000; rows 1..buckets, so no item shares the padding row."""
     body = [1 + int(hashlib.md5(str(a).encode()).hexdigest()[:8], 16) % buckets for a in asins]
     return np.asarray([0, *body], dtype=np.int64)
+
+
+# rows x items per tile of the exact sibling stratum (PrefixNgramSASRec.sibling_logsumexp): on full-preset batches
+# (500-850 target rows) 16 x 64 was the fastest of 4-64 rows x 32-256 items, 8-16 x 64-128 within ~10% of it
+ROW_TILE, SIBLING_TILE = 16, 64
+
+
+def sibling_tiles(first: np.ndarray, tile: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """first [N+1] each item's first code (row 0, padding, = -1) -> (tiles [T, tile] the items of each first code
+    in runs of `tile`, 0-padded, a code's tiles consecutive; tiles per code [C]; the first tile of each code [C])."""
+    items = np.argsort(first[1:], kind="stable") + 1  # the items, grouped by first code
+    code = first[items]
+    sizes = np.bincount(code, minlength=first.max() + 1)
+    per_code = -(-sizes // tile)
+    first_tile = np.cumsum(per_code) - per_code
+    rank = np.arange(len(items)) - (np.cumsum(sizes) - sizes)[code]
+    tiles = np.zeros((int(per_code.sum()), tile), dtype=np.int64)
+    tiles[first_tile[code] + rank // tile, rank % tile] = items
+    return tiles, per_code, first_tile
 
 
 class PrefixNgramSASRec(nn.Module):
@@ -190,8 +238,14 @@ class PrefixNgramSASRec(nn.Module):
     siblings (and, in the hybrid, a bucket row shared with other items or left at its small init)."""
 
     def __init__(
-        self, codes: np.ndarray, cfg: EncoderConfig, asins: np.ndarray | None = None, buckets: int = 0
+        self,
+        codes: np.ndarray,
+        cfg: EncoderConfig,
+        asins: np.ndarray | None = None,
+        buckets: int = 0,
+        tiles: tuple[int, int] = (ROW_TILE, SIBLING_TILE),
     ) -> None:
+        """tiles: (rows, items) per tile of sibling_logsumexp's batched matmul (speed only; the tests shrink it)."""
         super().__init__()
         rows = prefix_ids(codes)
         self.n_items = rows.shape[0] - 1
@@ -208,11 +262,10 @@ class PrefixNgramSASRec(nn.Module):
         self.register_buffer("held_out", torch.zeros(self.n_items + 1, dtype=torch.bool), persistent=False)
         # the sampled softmax's exact stratum: items grouped by first code (row 0, padding, in no group)
         first = np.concatenate([[-1], np.asarray(codes)[:, 0]]).astype(np.int64)
-        order = np.argsort(first[1:], kind="stable") + 1
         self.register_buffer("first_code", torch.from_numpy(first), persistent=False)
-        self.register_buffer("by_first_code", torch.from_numpy(order), persistent=False)
-        # items per first code, 0..max (torch.split of by_first_code by these sizes gives group c as block c)
-        self.first_code_sizes = np.bincount(first[1:], minlength=first.max() + 1).tolist()
+        self.row_tile = tiles[0]
+        for name, table in zip(("sibling_tiles", "code_tiles", "code_first_tile"), sibling_tiles(first, tiles[1])):
+            self.register_buffer(name, torch.from_numpy(table), persistent=False)
 
     def hold_out(self, items: torch.Tensor) -> None:
         """Items that did not exist when the model was trained: never a class of the training softmax (their own
@@ -221,8 +274,9 @@ class PrefixNgramSASRec(nn.Module):
 
     def item_vectors(self) -> torch.Tensor:
         """[N+1, d] every catalogue item's vector (row 0, padding, = 0). Built once per step and indexed from
-        then on: each embedding lookup's backward fills a gradient the size of the whole prefix table."""
-        vectors = self.prefixes(self.prefix_rows).sum(1)
+        then on: each embedding lookup's backward fills a gradient the size of the whole prefix table. The sum of
+        the item's prefix rows, as `self.prefixes(self.prefix_rows).sum(1)` would give it, through `RowSums`."""
+        vectors = RowSums.apply(self.prefixes.weight, self.prefix_rows)
         return vectors if self.buckets is None else vectors + self.buckets(self.bucket_of)
 
     def hidden(self, inputs: torch.Tensor, vectors: torch.Tensor) -> torch.Tensor:
@@ -237,7 +291,7 @@ class PrefixNgramSASRec(nn.Module):
         Why the exact stratum: every item's vector holds its first code's vector, so the full softmax pushes all the
         target's siblings down through it at every step; K draws from a large catalogue rarely hold one of them, and
         plain sampling lost 9-10% held-out NDCG@10 on both test categories, against ~3% with the siblings exact
-        (README "Losses"). It costs M x (siblings) dot products, one dense block per first code in the batch."""
+        (README "Losses"). It costs M x (siblings) dot products, one batched matmul (`sibling_logsumexp`)."""
         vectors = self.item_vectors()
         h = self.hidden(inputs, vectors)
         has_target = targets > 0
@@ -245,29 +299,48 @@ class PrefixNgramSASRec(nn.Module):
         if negatives is not None:
             exact = (self.first_code, self.sibling_logsumexp(h, pos, vectors))
             return sampled_softmax_loss(h, pos, vectors, negatives, exact)
-        logits = h @ vectors.T
-        logits[:, 0] = float("-inf")
-        return F.cross_entropy(logits.masked_fill(self.held_out, float("-inf")), pos)
+        return full_softmax_loss(h, pos, vectors, self.held_out)
 
     def sibling_logsumexp(self, h: torch.Tensor, pos: torch.Tensor, vectors: torch.Tensor) -> torch.Tensor:
         """[M] log of the summed exp(score) of each target's siblings: the items under its first code but itself
-        and the held-out ones (a row with none gets -1e30: a term that adds nothing). Rows and items are sorted by
-        first code and cut with torch.split, whose backward is one concatenation: indexing or slicing per block
-        would give every block a gradient the size of the whole table. `vectors`: this step's item_vectors()."""
+        and the held-out ones (a row with none gets -1e30: a term that adds nothing). `vectors`: this step's
+        item_vectors().
+
+        A block-diagonal product (each row against its own code's items only) done as one batched matmul, with no
+        Python loop over the codes of the batch (~150 small matmuls per full-preset step, each with its mask and
+        logsumexp, forward and backward): the rows, sorted by first code, are cut into tiles of `row_tile` rows of
+        one code, each code's items into tiles (`sibling_tiles`, built once), and every row tile meets every item
+        tile of its code (a pair); padding slots are masked. Each pair gives a logsumexp per row, and a row's pairs
+        are merged with one more. The tiles bound the padding to one partial tile per code and side: padding every
+        code to the largest (1,616 items at the full preset) and to the batch's most frequent code's rows would
+        hold 15-20x the real logits of a full-preset batch."""
+        m, r = len(pos), self.row_tile
         group = self.first_code[pos]
         order = torch.argsort(group, stable=True)
         codes, counts = torch.unique_consecutive(group[order], return_counts=True)
-        row_blocks = torch.split(h[order], counts.tolist())
-        target_blocks = torch.split(pos[order], counts.tolist())
-        item_blocks = torch.split(self.by_first_code, self.first_code_sizes)
-        vector_blocks = torch.split(vectors[self.by_first_code], self.first_code_sizes)
-        lse = []
-        for code, rows, targets in zip(codes.tolist(), row_blocks, target_blocks):
-            items = item_blocks[code]
-            logits = rows @ vector_blocks[code].T  # [rows, siblings]: one dense block per first code
-            left_out = (items[None, :] == targets[:, None]) | self.held_out[items][None, :]
-            lse.append(logits.masked_fill(left_out, -1e30).logsumexp(1))
-        return torch.empty_like(h[:, 0]).index_copy(0, order, torch.cat(lse))
+        # row tiles: the sorted rows of each code in runs of r; rows[tile, slot] = the row there (m = padding)
+        row_tiles = (counts + r - 1) // r
+        rank = torch.arange(m, device=pos.device) - torch.repeat_interleave(counts.cumsum(0) - counts, counts)
+        tile_of_row = torch.repeat_interleave(row_tiles.cumsum(0) - row_tiles, counts) + rank // r
+        rows = pos.new_full((int(row_tiles.sum()), r), m)
+        rows[tile_of_row, rank % r] = order
+        # pairs: each row tile with each item tile of its code (a code's item tiles are consecutive)
+        code_of_tile = torch.repeat_interleave(codes, row_tiles)
+        n_item_tiles = self.code_tiles[code_of_tile]
+        pair_tile = torch.repeat_interleave(torch.arange(len(code_of_tile), device=pos.device), n_item_tiles)
+        nth = torch.arange(len(pair_tile), device=pos.device) - (n_item_tiles.cumsum(0) - n_item_tiles)[pair_tile]
+        items = self.sibling_tiles[self.code_first_tile[code_of_tile[pair_tile]] + nth]  # [P, item tile]; 0 = pad
+        pair_rows = rows[pair_tile]  # [P, r]
+        h_padded = torch.cat([h, h.new_zeros(1, h.size(1))])
+        logits = torch.bmm(h_padded[pair_rows], vectors[items].transpose(1, 2))  # [P, r, item tile]
+        targets = torch.cat([pos, pos.new_zeros(1)])[pair_rows]
+        left_out = (items[:, None, :] == targets[:, :, None]) | ((items == 0) | self.held_out[items])[:, None, :]
+        lse = logits.masked_fill(left_out, -1e30).logsumexp(2)  # [P, r]
+        # a row tile's pairs side by side (-1e30 past its code's last item tile), merged by one more logsumexp; an
+        # index_put of distinct cells, not a scatter_add, which is not deterministic on CUDA
+        grid = lse.new_full((len(code_of_tile), int(n_item_tiles.max()), r), -1e30).index_put((pair_tile, nth), lse)
+        merged = grid.logsumexp(1)  # [row tiles, r]
+        return torch.empty_like(h[:, 0]).index_copy(0, order, merged[tile_of_row, rank % r])
 
     @torch.no_grad()
     def score(self, inputs: torch.Tensor) -> torch.Tensor:

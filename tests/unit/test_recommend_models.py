@@ -14,7 +14,7 @@ from python_jobs.recommend.data import Catalogue, Sequences, right_align
 from python_jobs.recommend.sasrec import EncoderConfig, SASRec
 from python_jobs.recommend.scoring import model_ranks
 from python_jobs.recommend.settings import RecommendSettings
-from python_jobs.recommend.sid_sasrec import SIDSASRec, item_tokens
+from python_jobs.recommend.sid_sasrec import RowSums, SIDSASRec, item_tokens
 from python_jobs.recommend.train import TrainingData, get_or_train, model_fingerprint, train_model
 from tests.sql_models import eval_cases
 
@@ -258,3 +258,15 @@ def test_the_hybrid_adds_a_hashed_item_vector_to_the_prefix_ngrams():
     plain = PrefixNgramSASRec(catalogue.codes, cfg).item_vectors()
     index = catalogue.index()
     assert not torch.equal(plain[index["I00"]], plain[index["I04"]])
+
+
+def test_row_sums_are_an_embedding_lookup_summed_with_the_padding_row_untrained():
+    g = torch.Generator().manual_seed(0)
+    table = torch.nn.Embedding(9, 4, padding_idx=0)
+    rows = torch.tensor([[0, 0, 0], [1, 2, 3], [1, 2, 4], [5, 6, 3], [1, 0, 8]])  # shared rows, padding inside one
+    weight = torch.randn(5, 4, generator=g)
+    got = RowSums.apply(table.weight, rows)
+    want = table(rows).sum(1)
+    assert torch.allclose(got, want)
+    grads = [torch.autograd.grad((x * weight).sum(), table.weight)[0] for x in (got, want)]
+    assert torch.allclose(grads[0], grads[1]) and grads[0][0].abs().max() == 0 and grads[0][1].abs().max() > 0

@@ -10,6 +10,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from python_jobs.recommend import sasrec
 from python_jobs.recommend.data import (
     Catalogue,
     Sequences,
@@ -19,7 +20,7 @@ from python_jobs.recommend.data import (
     negative_distribution,
     right_align,
 )
-from python_jobs.recommend.sasrec import EncoderConfig, SASRec, sampled_softmax_loss
+from python_jobs.recommend.sasrec import EncoderConfig, SASRec, full_softmax_loss, sampled_softmax_loss
 from python_jobs.recommend.score_batch import score_batch_size
 from python_jobs.recommend.scoring import model_ranks
 from python_jobs.recommend.sid_sasrec import PrefixNgramSASRec
@@ -192,3 +193,72 @@ def test_the_sid_models_siblings_are_exact_and_a_lone_target_gives_no_nan():
     loss.backward()
     assert torch.isfinite(loss) and torch.isfinite(h.grad).all()
     assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
+
+
+def reference_sibling_logsumexp(model, h, pos, vectors, first):
+    """Row by row: the logsumexp of the target's siblings (same first code, not itself, not held out)."""
+    out = []
+    for row, target in enumerate(pos.tolist()):
+        siblings = [
+            i for i in range(1, len(first)) if first[i] == first[target] and i != target and not model.held_out[i]
+        ]
+        out.append((h[row] @ vectors[siblings].T).logsumexp(0) if siblings else h.new_tensor(-1e30))
+    return torch.stack(out)
+
+
+@pytest.mark.parametrize("tiles", [(2, 3), (4, 8), (32, 64)])
+def test_the_tiled_sibling_stratum_equals_the_row_by_row_sum_and_the_full_softmax(tiles):
+    """Uneven first codes (1 to 37 items), more rows of one code than a row tile and more items than an item tile:
+    every tile boundary and padding slot of sibling_logsumexp is met; its values and gradients equal a row-by-row
+    reference, and with every item drawn once under a uniform Q the model's sampled loss is its full softmax."""
+    g = torch.Generator().manual_seed(1)
+    n, d = 120, 8
+    first = np.repeat(np.arange(7), [37, 1, 20, 9, 3, 33, 17])[torch.randperm(n, generator=g).numpy()]
+    codes = np.stack([first, np.arange(n) % 5, np.arange(n)], 1)
+    cfg = EncoderConfig(max_len=12, hidden=d, blocks=1, heads=1, ffn=d, dropout=0.0)
+    torch.manual_seed(0)
+    model = PrefixNgramSASRec(codes, cfg, tiles=tiles)
+    model.hold_out(torch.tensor([5, 6, 7]))
+    in_big_code = np.flatnonzero(first == 0)[:4] + 1
+    pos = torch.cat([torch.from_numpy(np.tile(in_big_code, 3)), torch.randint(1, n + 1, (20,), generator=g)])
+    pos = pos[~model.held_out[pos]]
+    h = torch.randn(len(pos), d, generator=g, requires_grad=True)
+    vectors = model.item_vectors()
+    first_of = np.concatenate([[-1], first])
+    got = model.sibling_logsumexp(h, pos, vectors)
+    want = reference_sibling_logsumexp(model, h, pos, vectors, first_of)
+    assert torch.allclose(got, want, atol=1e-5)
+    weights = torch.randn(len(pos), generator=g)  # a loss that weighs each row differently
+    grads = [
+        torch.autograd.grad((x * weights).sum(), [h, model.prefixes.weight], retain_graph=True) for x in (got, want)
+    ]
+    for a, b in zip(*grads):
+        assert torch.allclose(a, b, atol=1e-5)
+    inputs = right_align([np.array([1, 2, 3, 4, 9, 11]), np.array([40, 41]), np.array([100, 3, 2, 1])], 12)
+    targets = right_align([np.array([2, 3, 4, 9, 11, 60]), np.array([41, 120]), np.array([3, 2, 1, 50])], 12)
+    full = model.loss(inputs, targets)
+    kept = torch.arange(1, n + 1)[~model.held_out[1:]]  # every item the model trains on, once (K Q = 1 each)
+    sampled = model.loss(inputs, targets, SharedNegatives(kept, torch.zeros(len(kept))))
+    assert torch.allclose(full, sampled, atol=1e-5)
+
+
+@pytest.mark.parametrize("chunk", [1, 3 * (N + 1), 1 << 22])  # a row per chunk, 3 rows (16 % 3 != 0), one chunk
+def test_the_chunked_full_softmax_is_cross_entropy_over_the_catalogue(batch, chunk, monkeypatch):
+    monkeypatch.setattr(sasrec, "FULL_SOFTMAX_CHUNK", chunk)
+    h, pos, items = batch
+    held_out = torch.zeros(N + 1, dtype=torch.bool)
+    held_out[[3, 17]] = True
+    pos = pos.masked_fill(held_out[pos], 1)  # a held-out item is never a target
+    h, items = h.clone().requires_grad_(), items.clone().requires_grad_()
+    got = full_softmax_loss(h, pos, items, held_out)
+    logits = h @ items.T
+    logits[:, 0] = float("-inf")
+    want = F.cross_entropy(logits.masked_fill(held_out, float("-inf")), pos)
+    assert torch.allclose(got, want, atol=1e-6)
+    weight = 2.5  # the backward scales by the incoming gradient
+    grads = [torch.autograd.grad(weight * x, [h, items]) for x in (got, want)]
+    for a, b in zip(*grads):
+        assert torch.allclose(a, b, atol=1e-6)
+    assert grads[0][1][[0, 3, 17]].abs().max() == 0  # padding and held-out items get no gradient
+    with torch.no_grad():
+        assert torch.allclose(full_softmax_loss(h, pos, items, held_out), want, atol=1e-6)
