@@ -1,7 +1,12 @@
-"""sasrec_ce's losses side by side: full softmax vs sampled softmax (rec_ce_negatives, rec_ce_sampler) vs BCE.
+"""A softmax over items, full vs sampled (rec_ce_negatives / rec_sid_negatives, rec_ce_sampler), side by side.
 
     flock /work/heavy.lock python benchmarks/bench_losses.py --category sample --category Industrial \\
         --negatives 256 --negatives 1024 --pmixer /tmp/sasrec-pmixer
+    python benchmarks/bench_losses.py --model sid_sasrec --sampler popularity --negatives 1024 --seeds 3   # prefix_ngram
+
+--model sasrec_ce (default) compares the item-ID SASRec's losses (rec_ce_negatives), with a sasrec_bce row; --model
+sid_sasrec the Semantic-ID model's softmax over items (rec_sid_negatives; rec_sid_representation as set:
+prefix_ngram or hybrid).
 
 Reads data/output/<category>/{sequences_train,sequences_val,semantic_ids}.parquet (a stage 1-3 build). Each loss
 is trained with the default settings (early stopping included; --epochs caps it) in a throw-away registry, then
@@ -131,7 +136,20 @@ def interval(m: dict) -> str:
     show_default=True,
     help="Samplers of the sampled rows (repeat).",
 )
+@click.option(
+    "--model",
+    type=click.Choice(["sasrec_ce", "sid_sasrec"]),
+    default="sasrec_ce",
+    show_default=True,
+    help="Whose softmax over items: the item-ID SASRec (plus a BCE row) or sid_sasrec (prefix_ngram / hybrid).",
+)
 @click.option("--epochs", default=30, show_default=True, help="Most epochs per model (rec_epochs; patience as set).")
+@click.option(
+    "--seeds",
+    default=1,
+    show_default=True,
+    help="Train each loss with seeds rec_seed .. rec_seed + N - 1 (mean ± std).",
+)
 @click.option("--threads", default=2, show_default=True, help="torch threads (pmixer gets the same).")
 @click.option("--pmixer", type=click.Path(file_okay=False, path_type=Path), help="pmixer/SASRec.pytorch checkout.")
 @click.option("--pmixer-epochs", default=3, show_default=True, help="Epochs of pmixer's timing run.")
@@ -139,12 +157,14 @@ def main(
     categories: tuple[str, ...],
     negatives: tuple[int, ...],
     samplers: tuple[str, ...],
+    model: str,
     epochs: int,
+    seeds: int,
     threads: int,
     pmixer: Path | None,
     pmixer_epochs: int,
 ) -> None:
-    """Train and evaluate sasrec_ce with each loss; print one markdown table per category."""
+    """Train and evaluate the model with each loss; print one markdown table per category."""
     torch.set_num_threads(threads)
     device = resolve_device("auto")
     memory = "CUDA max_memory_allocated" if device.startswith("cuda") else "CPU peak-RSS rise, fresh process"
@@ -156,18 +176,30 @@ def main(
                 {"category": category, "rec_registry_dir": registry, "rec_epochs": epochs, "rec_device": device}
             )
             cases = eval_cases(train, val, base.replace(rec_protocols=["full"]))
-            runs = [("full softmax", "sasrec_ce", base.replace(rec_ce_negatives=0))]
+            if model == "sid_sasrec" and base.rec_sid_representation == "factorised":
+                raise click.UsageError(
+                    "the factorised sid_sasrec has no softmax over items: set another representation"
+                )
+            k_var = "rec_ce_negatives" if model == "sasrec_ce" else "rec_sid_negatives"
+            runs = [("full softmax", model, base.replace(**{k_var: 0}))]
             runs += [
-                (f"sampled {s} K={k}", "sasrec_ce", base.replace(rec_ce_negatives=k, rec_ce_sampler=s))
+                (f"sampled {s} K={k}", model, base.replace(**{k_var: k, "rec_ce_sampler": s}))
                 for s in samplers
                 for k in negatives
             ]
-            runs.append(("bce (1 negative)", "sasrec_bce", base))
+            if model == "sasrec_ce":
+                runs.append(("bce (1 negative)", "sasrec_bce", base))
+            if seeds > 1:
+                runs = [
+                    (f"{label} (seed {s.rec_seed + i})", name, s.replace(rec_seed=s.rec_seed + i))
+                    for label, name, s in runs
+                    for i in range(seeds)
+                ]
             rows = [(label, run_loss(name, data, cases, s, device, threads)) for label, name, s in runs]
         pm = bench_pmixer(category, threads, pmixer_epochs, pmixer)["seconds_per_epoch"] if pmixer else None
         full = rows[0][1]["holdout"]
         print(
-            f"\n### {category}: {data.catalogue.n_items:,} items, {len(data.train.items):,} train users, "
+            f"\n### {category}, {model}: {data.catalogue.n_items:,} items, {len(data.train.items):,} train users, "
             f"{rows[0][1]['users']} val users; {device}, {threads} threads"
             + (f"; pmixer {pm:.2f} s/epoch" if pm else "")
             + f" ({time.perf_counter() - started:.0f} s)\n"
@@ -184,6 +216,30 @@ def main(
                 f"| {interval(r['ndcg'])} | {r['epochs']} | {r['s_epoch']:.2f} | {vs_pm} | {r['peak']:.0f} |",
                 flush=True,
             )
+        if seeds > 1:
+            print_seed_means(rows, seeds)
+
+
+def print_seed_means(rows: list[tuple[str, dict]], seeds: int) -> None:
+    """Mean ± std over the seeds of each loss (rows come in runs of `seeds`, one loss each)."""
+    print(f"\n| loss ({seeds} seeds) | held-out NDCG@10 | vs full | val Hit@10 | val NDCG@10 | s/epoch |")
+    print("|---|---|---|---|---|---|")
+    full = None
+    for start in range(0, len(rows), seeds):
+        label = rows[start][0].rsplit(" (seed", 1)[0]
+        runs = [r for _, r in rows[start : start + seeds]]
+
+        def stat(values: list[float], digits: int) -> str:
+            return f"{np.mean(values):.{digits}f} ± {np.std(values, ddof=1):.{digits}f}"
+
+        holdout = float(np.mean([r["holdout"] for r in runs]))
+        full = full if full is not None else holdout
+        print(
+            f"| {label} | {stat([r['holdout'] for r in runs], 4)} | {100 * (holdout / full - 1):+.1f}% "
+            f"| {stat([r['hit']['value'] for r in runs], 3)} | {stat([r['ndcg']['value'] for r in runs], 3)} "
+            f"| {stat([r['s_epoch'] for r in runs], 2)} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

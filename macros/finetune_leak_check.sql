@@ -12,13 +12,17 @@
 {%- endmacro %}
 
 {% macro ft_sid_windows_of_text(relation, text_expr, n, where='true') -%}
-  select hash(sids[i:i + {{ n - 1 }}]) as window_hash, array_to_string(sids[i:i + {{ n - 1 }}], '') as id_window
+  -- the windows as one list per text, unnested once (a lateral unnest(range(...)) slicing per row was 3x slower)
+  select hash(ids) as window_hash, array_to_string(ids, '') as id_window
   from (
-      select {{ ft_sids_in_text(text_expr) }} as sids
-      from {{ relation }}
-      -- only texts with at least n IDs can hold a window (a cheap test before extracting the IDs)
-      where ({{ where }}) and len(string_split({{ text_expr }}, '<|sid_end|>')) > {{ n }}
-  ), unnest(range(1, len(sids) - {{ n - 2 }})) as r(i)
+      select unnest(list_transform(range(1, len(sids) - {{ n - 2 }}), lambda i: sids[i:i + {{ n - 1 }}])) as ids
+      from (
+          select {{ ft_sids_in_text(text_expr) }} as sids
+          from {{ relation }}
+          -- only texts with at least n IDs can hold a window (a cheap test before extracting the IDs)
+          where ({{ where }}) and len(string_split({{ text_expr }}, '<|sid_end|>')) > {{ n }}
+      )
+  )
 {%- endmacro %}
 
 {#

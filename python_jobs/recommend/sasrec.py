@@ -123,7 +123,11 @@ def init_weights(module: nn.Module) -> None:
 
 
 def sampled_softmax_loss(
-    h: torch.Tensor, pos: torch.Tensor, items: torch.Tensor, negatives: SharedNegatives
+    h: torch.Tensor,
+    pos: torch.Tensor,
+    items: torch.Tensor,
+    negatives: SharedNegatives,
+    exact: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> torch.Tensor:
     """Cross-entropy of each target against K shared negatives instead of the whole catalogue.
 
@@ -133,11 +137,19 @@ def sampled_softmax_loss(
     logit minus log(K * Q(j)) (the log-Q correction; without it popular items are pushed down once per draw, far
     more than the full softmax does). A draw equal to the row's target (an accidental hit) is masked: the
     target is not its own negative. The loss tends to full-softmax CE as K grows, and equals it when the draws
-    are every item once under a uniform Q."""
+    are every item once under a uniform Q.
+
+    exact = (group [N + 1], lse [M]): a stratum scored exactly, the items of the target's group (lse = the
+    logsumexp of their logits, target excluded). Draws inside the row's stratum are masked instead of the
+    accidental hits alone, so the draws estimate only the sum outside it and nothing counts twice."""
     pos_logit = (h * items[pos]).sum(-1, keepdim=True)  # [M, 1]
     neg_logits = h @ items[negatives.ids].T - negatives.log_expected  # [M, K]: one matmul for the batch
-    neg_logits = neg_logits.masked_fill(negatives.ids[None, :] == pos[:, None], float("-inf"))
-    logits = torch.cat([pos_logit, neg_logits], 1)
+    if exact is None:
+        inside, columns = negatives.ids[None, :] == pos[:, None], [pos_logit]
+    else:
+        group, lse = exact
+        inside, columns = group[negatives.ids][None, :] == group[pos][:, None], [pos_logit, lse[:, None]]
+    logits = torch.cat([*columns, neg_logits.masked_fill(inside, float("-inf"))], 1)
     return F.cross_entropy(logits, torch.zeros_like(pos))  # the target is column 0
 
 

@@ -48,9 +48,14 @@ class RecommendSettings(
         "batch, log-Q corrected, accidental hits masked.",
         affects_model=("sasrec_ce",),
     )
+    rec_sid_negatives: NonNegativeInt = setting(
+        "sid_sasrec's softmax over items (prefix_ngram, hybrid): 0 = full softmax; K > 0 = sampled as rec_ce_negatives, "
+        "with the target's siblings under its first code scored exactly (factorised: always exact, small softmaxes).",
+        affects_model=("sid_sasrec",),
+    )
     rec_ce_sampler: Literal["uniform", "popularity"] = setting(
-        "sasrec_ce's sampled softmax: draw negatives uniformly or by training-target count + 1.",
-        affects_model=("sasrec_ce",),
+        "The sampled softmaxes' negatives: drawn uniformly or by training-target count + 1.",
+        affects_model=("sasrec_ce", "sid_sasrec"),
     )
     rec_max_len: PositiveInt = setting("Most recent items a model reads.")
     rec_hidden: PositiveInt = setting("Embedding and hidden width.")

@@ -157,17 +157,28 @@ def training_negatives(
     name: str, split: HoldoutSplit, n_items: int, settings: RecommendSettings, held_out: np.ndarray | None = None
 ) -> Callable[[torch.Tensor, torch.Tensor, torch.Generator], Any]:
     """(inputs, targets, generator) -> what a step's loss takes as negatives: one per position for sasrec_bce,
-    rec_ce_negatives shared draws from Q for a sampled sasrec_ce, None for a full softmax. Items held out of
-    training are never drawn (they do not exist yet)."""
+    K shared draws from Q for a sampled softmax over items (sasrec_ce: rec_ce_negatives; sid_sasrec's prefix_ngram
+    / hybrid: rec_sid_negatives), None for a full softmax (and for the factorised head, whose per-level softmaxes
+    are small). Items held out of training are never drawn (they do not exist yet)."""
     if name == "sasrec_bce":
         return lambda inputs, targets, g: sample_negatives(inputs, targets, n_items, g, held_out)
-    if name == "sasrec_ce" and settings.rec_ce_negatives > 0:
+    k = sampled_negatives(name, settings)
+    if k > 0:
         q = negative_distribution(split.fit, n_items, settings.rec_ce_sampler)  # once: the training targets' counts
         if held_out is not None and len(held_out):
             q[torch.from_numpy(held_out)] = 0.0
             q = q / q.sum()
-        return lambda inputs, targets, g: draw_shared_negatives(q, settings.rec_ce_negatives, g)
+        return lambda inputs, targets, g: draw_shared_negatives(q, k, g)
     return lambda inputs, targets, g: None
+
+
+def sampled_negatives(name: str, settings: RecommendSettings) -> int:
+    """K of the model's sampled softmax over items; 0 = full softmax, or no softmax over items at all."""
+    if name == "sasrec_ce":
+        return settings.rec_ce_negatives
+    if name == "sid_sasrec" and settings.rec_sid_representation != "factorised":
+        return settings.rec_sid_negatives
+    return 0
 
 
 def make_optimizer(model: nn.Module, settings: RecommendSettings) -> torch.optim.Optimizer:

@@ -30,6 +30,7 @@ EMBED_VARS = (
     "embedding_instruction",
     "embedding_device",
     "embedding_dtype",
+    "embedding_cpu_precision",
     "embedding_cache_dir",
 )
 # what `dbt build` does with a trained model (pin, keep IDs, split users): not flags of `train-rqvae`

@@ -44,6 +44,13 @@ class SemanticIdSettings(uses(PrepareSettings, "category", "out_dir"), StageSett
     embedding_dtype: Literal["float32", "float16", "bfloat16"] = setting(
         "Encoder precision; half precision only on a GPU. Part of the cache key.", **NOT_KEY
     )
+    embedding_cpu_precision: Literal["bf16-autocast", "fp32"] = setting(
+        "How the float32 encoder runs on the CPU: bf16-autocast = matrix products in bf16, LayerNorm, softmax "
+        "and pooling in fp32 (1.5-2.0x less CPU time than fp32 where the CPU has AVX512-BF16 or AMX; cosine to fp32 "
+        ">= 0.9999, benchmarks/bench_embed.py); fp32 = the plain model (pick it on a CPU without native bf16). "
+        "A GPU and a half-precision embedding_dtype keep their own path. Part of the cache key.",
+        **NOT_KEY,
+    )
     embedding_cache_dir: str = setting(
         "Embedding cache folder ('' = data/cache/CATEGORY/embeddings; shared with dbt's item_embeddings).", **NOT_KEY
     )
@@ -169,6 +176,7 @@ class SemanticIdSettings(uses(PrepareSettings, "category", "out_dir"), StageSett
             instruction=None if self.embedding_instruction == "default" else self.embedding_instruction,
             device=self.embedding_device,
             dtype=self.embedding_dtype,
+            cpu_precision=self.embedding_cpu_precision,
         )
 
     def quantizer_spec(self, input_dim: int):

@@ -10,8 +10,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from python_jobs.common.settings import SettingsError
 from python_jobs.semantic_ids import embed
-from python_jobs.semantic_ids.embed import EmbedConfig, EmbeddingCache, embed_items, embed_texts, length_sorted_batches
+from python_jobs.semantic_ids.embed import (
+    EmbedConfig,
+    EmbeddingCache,
+    cosine_per_item,
+    embed_items,
+    embed_texts,
+    length_sorted_batches,
+    token_lengths,
+)
 from python_jobs.semantic_ids.settings import SemanticIdSettings
 
 
@@ -162,12 +171,107 @@ def test_settings_from_dbt_vars():
     assert embed_config().effective_instruction == ""
 
 
+def test_cpu_precision_is_in_the_key_and_applies_on_the_cpu_only(tmp_path, fake, monkeypatch):
+    fp32 = embed_config(device="cpu", cpu_precision="fp32")
+    fast = embed_config(device="cpu", cpu_precision="bf16-autocast")
+    assert not fp32.cpu_autocast and fast.cpu_autocast
+    # the fp32 key is the one earlier versions wrote (their caches stay valid); the fast one is another
+    assert fp32.model_key().endswith("|float32|l2") and fast.model_key().endswith("|float32+cpu-bf16-autocast|l2")
+    # different vectors never share a cache entry
+    table = items([("A1", "x")])
+    embed_items(table, fp32, tmp_path, progress=False)
+    embed_items(table, fast, tmp_path, progress=False)
+    assert fake.seen == ["x", "x"]
+    # half-precision weights keep their own path and key
+    half = embed_config(device="cpu", dtype="bfloat16", cpu_precision="bf16-autocast")
+    assert not half.cpu_autocast and half.model_key() == embed_config(device="cpu", dtype="bfloat16").model_key()
+    # a GPU (explicit, or found by auto) runs as before: same key as fp32
+    monkeypatch.setattr(embed, "resolve_device", lambda device: "cuda")
+    on_gpu = embed_config(device="auto", cpu_precision="bf16-autocast")
+    assert not on_gpu.cpu_autocast and on_gpu.model_key() == fp32.model_key()
+    assert not embed_config(device="cuda:0", cpu_precision="bf16-autocast").cpu_autocast
+    with pytest.raises(ValueError, match="cpu_precision"):
+        embed_config(cpu_precision="int8")
+
+
+def test_cpu_precision_var_and_flag():
+    assert SemanticIdSettings.load({"embedding_cpu_precision": "fp32"}).embed_config().cpu_precision == "fp32"
+    with pytest.raises(SettingsError, match="embedding_cpu_precision"):
+        SemanticIdSettings.load({"embedding_cpu_precision": "int8"})
+    from click.testing import CliRunner
+
+    from python_jobs.semantic_ids.cli import embed as embed_cli
+
+    shown = CliRunner().invoke(embed_cli, ["--help"]).output
+    assert "--cpu-precision [bf16-autocast|fp32]" in shown
+
+
+def test_cosine_per_item():
+    a = np.array([[1.0, 0.0], [0.0, 2.0]], dtype=np.float32)
+    b = np.array([[3.0, 0.0], [1.0, 1.0]], dtype=np.float32)
+    np.testing.assert_allclose(cosine_per_item(a, b), [1.0, np.sqrt(0.5)], rtol=1e-6)
+    with pytest.raises(ValueError, match="shapes differ"):
+        cosine_per_item(a, b[:1])
+
+
 # ---- the real packaged model (sentence-transformers import: a few seconds) ----------------------------------
 
 
 @pytest.fixture(scope="module")
 def minilm():
     return embed.load_encoder(embed_config(device="cpu"))
+
+
+PRODUCT_TEXTS = [
+    "Product: SUPCO SPP6 Relay/Capacitor Hard Start Kit\nDescription: increased compressor starting torque for "
+    "permanent split capacitor single phase a/c and heat pump systems.",
+    "Product: Carrying Case for PlayStation 3\nDescription: holds 20 game cartridges, zipper, mesh pocket.",
+    "wireless gaming mouse",
+    "Product: 3M Safety Glasses, anti-fog, clear lens, ANSI Z87.1 " * 12,  # truncated at 256 tokens
+]
+
+
+def fp32_and(minilm, config: EmbedConfig, encoder) -> tuple[np.ndarray, np.ndarray]:
+    """PRODUCT_TEXTS by the plain fp32 model, and by `encoder` run as `config` says."""
+    reference, _ = embed_texts(
+        PRODUCT_TEXTS, embed_config(device="cpu", cpu_precision="fp32"), None, progress=False, encoder=minilm
+    )
+    other, _ = embed_texts(PRODUCT_TEXTS, config, None, progress=False, encoder=encoder)
+    return reference, other
+
+
+def test_bf16_autocast_keeps_the_meaning_of_every_vector(minilm):
+    """The acceptance check of the fast CPU path (issue 19): cosine to fp32 >= 0.99 for every item."""
+    reference, fast = fp32_and(minilm, embed_config(device="cpu", cpu_precision="bf16-autocast"), minilm)
+    assert not np.array_equal(reference, fast)  # the bf16 path really ran
+    assert cosine_per_item(reference, fast).min() >= 0.99
+    np.testing.assert_allclose(np.linalg.norm(fast, axis=1), 1.0, rtol=1e-5)
+
+
+def test_the_check_catches_a_path_that_changes_the_meaning(minilm):
+    """A deliberately broken fast path (weights rounded to 2 significant bits) fails the same check."""
+    import copy
+
+    import torch
+
+    broken = copy.deepcopy(minilm)
+    with torch.no_grad():
+        for module in broken.modules():
+            if isinstance(module, torch.nn.Linear):
+                exponent = torch.floor(torch.log2(module.weight.abs().clamp_min(1e-12)))
+                module.weight.copy_(torch.round(module.weight / 2.0**exponent * 2) / 2 * 2.0**exponent)
+    reference, damaged = fp32_and(minilm, embed_config(device="cpu", cpu_precision="fp32"), broken)
+    assert cosine_per_item(reference, damaged).min() < 0.99
+
+
+def test_batches_follow_token_counts(minilm):
+    texts = ["a b c d e f g h", "internationalization", "x " * 1000]
+    lengths = token_lengths(minilm, texts, None, 256)
+    assert lengths[0] == 10 and lengths[2] == 256  # [CLS] + 8 words + [SEP]; truncated like the encoder
+    assert lengths[1] < lengths[0]  # more characters, fewer tokens
+    assert token_lengths(minilm, texts[:1], "query: ", 256)[0] == 12  # the prompt is counted
+    assert token_lengths(FakeEncoder(), texts, None, 256) is None  # no tokenizer: characters
+    assert length_sorted_batches(texts, 2, lengths) == [[2, 0], [1]]
 
 
 def test_packaged_minilm_gives_normalised_384d_semantic_vectors(minilm, tmp_path):
@@ -203,7 +307,8 @@ def test_last_token_pooling_with_instruction_matches_a_manual_computation(minilm
         minilm[1].pooling_mode = "mean"
     spec = embed.ModelSpec(str(folder), 384, "lasttoken", "Instruct: find products\nQuery: ", 64)
     monkeypatch.setitem(embed.KNOWN_MODELS, "stand-in-qwen", spec)
-    config = embed_config(model="stand-in-qwen", device="cpu", batch_size=4)
+    # fp32 so the manual fp32 computation is the exact reference
+    config = embed_config(model="stand-in-qwen", device="cpu", batch_size=4, cpu_precision="fp32")
     texts = ["a very long product description of a racing wheel with pedals", "short pad"]
     vectors, _ = embed_texts(texts, config, None, progress=False)
 

@@ -111,6 +111,20 @@ def test_hash_bucket_is_the_first_32_bits_of_md5_of_the_key_and_salt(macros):
         assert bucket == int(hashlib.md5((key + "salt-v1").encode()).hexdigest()[:8], 16) % 10000
 
 
+def test_record_bucket_is_the_record_hash_mod_10000(macros):
+    """The 64-bit rewrite of record_hash % 10000 (sampling) gives Python's remainder, at the edges of both halves."""
+    expression = str(macros.ft_record_bucket("h"))
+    values = [0, 1, 9999, 10000, 2**64 - 1, 2**64, 2**64 + 9999, 2**128 - 1, 2**127 + 12345]
+    values += [int(hashlib.md5(str(i).encode()).hexdigest(), 16) for i in range(200)]
+    rows = duckdb.sql(
+        f"select h::varchar, {expression} from unnest(?::varchar[]) t(s), lateral (select s::uhugeint as h)",
+        params=[[str(v) for v in values]],
+    ).fetchall()
+    assert len(rows) == len(values)
+    for value, bucket in rows:
+        assert bucket == int(value) % 10000, value
+
+
 def test_val_window_leak_query_finds_val_only_windows_and_ignores_shared_ones(macros):
     a, b, c, d, e, f = (sid(i, i, i, 0) for i in range(6))
     con = duckdb.connect()

@@ -21,7 +21,7 @@ kept as (
     select *
     from candidates
     where (split = 'train' or record_hash not in (select record_hash from train_hashes))
-      and (record_hash % 10000) < round(weight * 10000)
+      and {{ ft_record_bucket('record_hash') }} < round(weight * 10000)
     {%- if caps %}
     qualify row_number() over (partition by split, task order by record_hash)
             <= {{ ft_task_setting('ft_task_caps', 'task', '9223372036854775807') }}
