@@ -2,6 +2,8 @@
                       "{{ fail_if_empty('the meta file ' ~ raw_path('meta') ~ ' has no lines') }}"]) }}
 -- One row per line of meta_<category>.jsonl.gz: typed fields, or a reject_reason saying why the line cannot
 -- be used. `details` stays JSON: its keys differ per product, so schema inference would break on unseen keys.
+-- Notebook 01's title/description filters are decided here, and the wide text fields are kept only for the
+-- lines that pass them (see the final select).
 --
 -- Fast path: one strict parse into the expected structure, which refuses any line with a missing key or a
 -- wrong type. Only refused lines take the slow path, which finds the reason field by field.
@@ -75,23 +77,52 @@ records as (
              when reject_reason is null then json_transform(j, {{ structure_sql }}) end as record,
         case when reject_reason is not null then left(line, 2000) end as raw_line
     from checked
+),
+
+item_fields as (
+    select
+        line_number,
+        reject_reason,
+        nullif(trim(coalesce(record.parent_asin ->> '$', try(json_extract_string(raw_line, '$.parent_asin')))), '') as parent_asin,
+        record.title ->> '$' as title,
+        array_to_string(coalesce(record.description, []), ' ') as description_text,
+        record,
+        raw_line
+    from records
+),
+
+flagged as (
+    -- notebook 01's two filters, decided here so that the wide fields below are kept only where they can be used
+    select
+        *,
+        length(coalesce(title, '')) > {{ var('min_title_length') }} as passes_title_filter,
+        length(description_text) > {{ var('min_description_length') }} as passes_description_filter
+    from item_fields
 )
 
 select
     line_number,
     reject_reason,
-    nullif(trim(coalesce(record.parent_asin ->> '$', try(json_extract_string(raw_line, '$.parent_asin')))), '') as parent_asin,
-    record.title ->> '$' as title,
+    parent_asin,
+    title,
     record.main_category ->> '$' as main_category,
     record.store ->> '$' as store,
-    coalesce(record.features, []) as features,
-    coalesce(record.description, []) as description,
-    coalesce(record.categories, []) as categories,
-    case when json_type(record.details) = 'OBJECT' then record.details end as details,
     record.average_rating,
     record.rating_number,
     -- price is a number, null, or free text in the wild ("$19.99", "from 12.99"): keep the text, parse what parses
     record.price ->> '$' as price,
     try_cast(regexp_extract(replace(record.price ->> '$', ',', ''), '[0-9]+(\.[0-9]+)?') as double) as price_value,
+    passes_title_filter,
+    passes_description_filter,
+    -- The wide fields (over 90% of the text the parse keeps) only for a line that passes both filters: the
+    -- others never reach `items`, and writing their text and details to the warehouse was most of this model's
+    -- time. The lists are stored joined, as `items` uses them (a list column costs more to write than its text).
+    case when passes_title_filter and passes_description_filter then description_text end as description_text,
+    case when passes_title_filter and passes_description_filter then array_to_string(coalesce(record.features, []), ' ') end as features_text,
+    case when passes_title_filter and passes_description_filter then array_to_string(coalesce(record.categories, []), ' > ') end as categories_text,
+    -- a details value that is not an object is dropped (the strict parse accepts any JSON there); the parse wrote
+    -- it minified, so an object is the value that starts with "{" (no second parse of every details value)
+    case when passes_title_filter and passes_description_filter and starts_with(record.details::varchar, '{')
+         then record.details end as details,
     raw_line
-from records
+from flagged
