@@ -15,8 +15,8 @@
 {%- endmacro %}
 
 {#
-  Post-hook of `finetune_files` (a node of its own, so that the writing overlaps the statistics and the tests of
-  `conversations` instead of preceding them): under <out_dir>/<category>/finetune/, train, val and heldout as JSONL and parquet,
+  Post-hook of `finetune_files` (a node of its own, so that the writing overlaps the statistics and the leak check
+  instead of preceding them): under <out_dir>/<category>/finetune/, train, val and heldout as JSONL and parquet,
   and train_<type>.parquet per type of the seed. Records are {"messages": [...], "type": ..., "task": ...}; rows are
   in the table's order (split, then record_hash), so the same inputs give byte-identical files.
   The per-type files are parquet, not JSONL: as JSONL they held every training record a second time (2.6 GB at the

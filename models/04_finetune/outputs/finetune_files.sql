@@ -1,7 +1,8 @@
 {{ config(post_hook=["{{ ft_export_files(ref('conversations')) }}"]) }}
 -- The files of `conversations` under <out_dir>/<category>/finetune/, one row each with the records it holds; its
 -- post-hook writes them (macro ft_export_files). A node of its own: the writing (3 GB of JSONL at the full preset)
--- runs beside finetune_stats, finetune_leak_check and the tests of `conversations`, not before them.
+-- runs beside finetune_stats and finetune_leak_check, not before them (in `dbt build` all three wait for the tests
+-- of `conversations`).
 with counts as (
     select split, type, count(*) as records from {{ ref('conversations') }} group by split, type
 ),
