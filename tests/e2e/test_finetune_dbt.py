@@ -11,6 +11,7 @@ import json
 import re
 from pathlib import Path
 
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
@@ -71,10 +72,19 @@ def test_every_file_is_written_and_they_agree(sample_build: DbtProject):
         table = pq.read_table(folder / f"{split}.parquet")
         assert table.column_names == ["messages", "type", "task"]
         assert [json.loads(line) for line in lines[:200]] == table.slice(0, 200).to_pylist()
-    per_type = {t: (folder / f"train_{t}.jsonl").read_text(encoding="utf-8").splitlines() for t in TYPES}
-    assert sum(len(lines) for lines in per_type.values()) == counts["train"]
-    for type_, lines in per_type.items():
-        assert lines and all(json.loads(line)["type"] == type_ for line in lines)
+    # one parquet file per type (as JSONL they wrote every training record a second time): together the training
+    # split, each in the split's order
+    train = pq.read_table(folder / "train.parquet")
+    per_type = {t: pq.read_table(folder / f"train_{t}.parquet") for t in TYPES}
+    assert not list(folder.glob("train_*.jsonl"))
+    assert sum(table.num_rows for table in per_type.values()) == counts["train"]
+    for type_, table in per_type.items():
+        assert table.num_rows and table.column_names == ["messages", "type", "task"]
+        assert table.equals(train.filter(pc.equal(train["type"], type_))), type_
+    listed = dict(sample_build.query("select file, records from sample.finetune_files"))
+    assert listed == {path.name: pq.read_metadata(path).num_rows for path in folder.glob("*.parquet")} | {
+        f"{split}.jsonl": counts[split] for split in ["train", "val", "heldout"]
+    }
     # the split files are the table's only parquet export (no conversations.parquet writing every record again)
     assert not (sample_build.out_dir / "sample" / "conversations.parquet").exists()
 
@@ -161,7 +171,7 @@ def test_stats_account_for_every_rendered_row(sample_build: DbtProject):
 
 def test_rebuild_writes_byte_identical_files(sample_build: DbtProject):
     folder = finetune_dir(sample_build)
-    names = ["train.jsonl", "val.jsonl", "heldout.jsonl", "train_C.jsonl", "train.parquet"]
+    names = ["train.jsonl", "val.jsonl", "heldout.jsonl", "train_C.parquet", "train.parquet"]
     before = {name: (folder / name).read_bytes() for name in names}
     sample_build.build("--select", "int_conversations_rendered+", "--exclude", "finetune_stats", "finetune_leak_check")
     assert {name: (folder / name).read_bytes() for name in names} == before

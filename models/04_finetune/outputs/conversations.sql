@@ -1,4 +1,3 @@
-{{ config(post_hook=["{{ ft_export_files() }}"]) }}
 -- The fine-tuning records: one row per conversation, system -> user -> assistant, in the chat format of TRL's
 -- SFT trainer (`messages`). From int_conversations_deduplicated: dropped rows left out, validation and held-out
 -- records that repeat a training record left out (so a val loss is not measured on training data), each task
