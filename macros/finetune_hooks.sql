@@ -26,16 +26,19 @@
   and no chr(31)): byte for byte what COPY ... (FORMAT json) writes, at a half to a third of its time here.
 #}
 {% macro ft_export_files(conversations) -%}
+  {#- which files: finetune_files' own rows (its SQL is the one list of them) -#}
   {%- set dir = out_path('finetune') -%}
   select ensure_dir('{{ dir }}')
-  {%- for split in ['train', 'val', 'heldout'] %};
-  copy (select to_json({messages: messages, type: type, task: task})::varchar from {{ conversations }} where split = '{{ split }}')
-      to '{{ dir }}/{{ split }}.jsonl' (format csv, header false, quote '', escape '', delim chr(31));
-  copy (select messages, type, task from {{ conversations }} where split = '{{ split }}')
-      to '{{ dir }}/{{ split }}.parquet' (format parquet, compression zstd)
+  {%- if execute %}
+  {%- for file, split, type, format in run_query('select file, split, type, format from ' ~ this ~ ' order by file') %};
+  {%- set where = 'split = ' ~ sql_string(split) ~ (' and type = ' ~ sql_string(type) if type is not none else '') %}
+  {%- if format == 'jsonl' %}
+  copy (select to_json({messages: messages, type: type, task: task})::varchar from {{ conversations }} where {{ where }})
+      to '{{ dir }}/{{ file }}' (format csv, header false, quote '', escape '', delim chr(31))
+  {%- else %}
+  copy (select messages, type, task from {{ conversations }} where {{ where }})
+      to '{{ dir }}/{{ file }}' (format parquet, compression zstd)
+  {%- endif %}
   {%- endfor %}
-  {%- for type in ft_templates() | map(attribute='type') | unique | sort %};
-  copy (select messages, type, task from {{ conversations }} where split = 'train' and type = {{ sql_string(type) }})
-      to '{{ dir }}/train_{{ type }}.parquet' (format parquet, compression zstd)
-  {%- endfor %}
+  {%- endif %}
 {%- endmacro %}
