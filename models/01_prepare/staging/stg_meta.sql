@@ -98,6 +98,10 @@ flagged as (
         length(coalesce(title, '')) > {{ var('min_title_length') }} as passes_title_filter,
         length(description_text) > {{ var('min_description_length') }} as passes_description_filter
     from item_fields
+),
+
+kept as (
+    select *, passes_title_filter and passes_description_filter as passes_both from flagged
 )
 
 select
@@ -117,12 +121,12 @@ select
     -- The wide fields (over 90% of the text the parse keeps) only for a line that passes both filters: the
     -- others never reach `items`, and writing their text and details to the warehouse was most of this model's
     -- time. The lists are stored joined, as `items` uses them (a list column costs more to write than its text).
-    case when passes_title_filter and passes_description_filter then description_text end as description_text,
-    case when passes_title_filter and passes_description_filter then array_to_string(coalesce(record.features, []), ' ') end as features_text,
-    case when passes_title_filter and passes_description_filter then array_to_string(coalesce(record.categories, []), ' > ') end as categories_text,
+    case when passes_both then description_text end as description_text,
+    case when passes_both then array_to_string(coalesce(record.features, []), ' ') end as features_text,
+    case when passes_both then array_to_string(coalesce(record.categories, []), ' > ') end as categories_text,
     -- a details value that is not an object is dropped (the strict parse accepts any JSON there); the parse wrote
     -- it minified, so an object is the value that starts with "{" (no second parse of every details value)
-    case when passes_title_filter and passes_description_filter and starts_with(record.details::varchar, '{')
+    case when passes_both and starts_with(record.details::varchar, '{')
          then record.details end as details,
     raw_line
-from flagged
+from kept
